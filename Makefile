@@ -1,0 +1,53 @@
+# The build runs through CMake (Ninja); this file is the front door. Every target first installs
+# the Debian packages it needs (scripts/install-deps.sh skips what is already there).
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+# Warnings are errors under CI.
+WERROR     := $(if $(CI),ON,OFF)
+CTEST_ARGS ?= --output-on-failure -j2 --timeout 600
+
+configure = cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(2) -DWERROR=$(WERROR) $(3) >/dev/null
+compile   = cmake --build $(1) -j$$(nproc)
+
+.PHONY: all test demo bench asan tsan fuzz deps install clean
+
+all:
+	@scripts/install-deps.sh build
+	@$(call configure,$(BUILD),$(BUILD_TYPE),)
+	@$(call compile,$(BUILD))
+
+test: all
+	@scripts/install-deps.sh test
+	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+demo: all
+	@scripts/cluster.sh demo
+
+asan:
+	@scripts/install-deps.sh build test
+	@$(call configure,build-asan,Debug,-DSANITIZE=address$(,)undefined)
+	@$(call compile,build-asan)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_ARGS)
+
+# The threaded parts: the executor, the accept loop, the relay, and every integration test (the
+# servers themselves run under ThreadSanitizer there).
+tsan:
+	@scripts/install-deps.sh build test
+	@$(call configure,build-tsan,Debug,-DSANITIZE=thread)
+	@$(call compile,build-tsan)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest $(CTEST_ARGS) -L integration -R "$(TSAN_TESTS)"
+
+bench:
+	@scripts/install-deps.sh build bench
+	@$(call configure,$(BUILD),$(BUILD_TYPE),-DBUILD_BENCH=ON)
+	@$(call compile,$(BUILD))
+	$(BUILD)/bench_micro --benchmark_min_time=0.2
+
+deps:
+	@scripts/install-deps.sh all
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
+
+, := ,

@@ -1,0 +1,22 @@
+// Everything a run is configured with, as main() parsed it from the command line.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include "client/plan.hpp"
+#include "client/request.hpp"
+
+namespace client {
+
+struct Options {
+  RequestSpec request;     // URL, method, headers, body, keep-alive
+  PlanConfig plan;         // how many, how long, how fast; requests or duration is always set
+  size_t concurrency = 1;  // connections, each on its own thread
+  std::chrono::milliseconds timeout{10000};  // connect, and each request from send to response
+  bool json = false;         // one JSON object on stdout instead of the human report
+  bool histogram = false;    // add the latency distribution
+  bool uncorrected = false;  // add the raw service-time view next to the corrected latency
+};
+
+}  // namespace client

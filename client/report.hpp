@@ -1,0 +1,27 @@
+// The results of a run for people (a few aligned lines) and for programs (one JSON object), and
+// the live progress line. Formatting only: the caller decides where the text goes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "client/options.hpp"
+#include "client/run.hpp"
+
+namespace client {
+
+// Always present: url, mode, concurrency, requests, succeeded, failed, responses, duration_s,
+// rps, bytes_received, latency_ms {p50 p90 p99 p999 p9999 max min mean}, status {code: count},
+// errors {kind: count, every kind}, error_messages {kind: first message, failed kinds only},
+// backends {X-Backend value: count}, without_backend. Open loop adds rate; --uncorrected adds
+// service_ms (same keys as latency_ms); --histogram adds histogram [{value_ms, percentile, count}].
+nlohmann::json to_json(const RunResult& result, const Options& options);
+
+// The same facts in aligned lines; latency and service time in milliseconds.
+void write_human(std::ostream& out, const RunResult& result, const Options& options);
+
+// "requests 1200  rate 4010/s  errors 3  elapsed 3.0s": `rate` over the time since `previous`.
+std::string progress_line(const Progress& current, const Progress& previous);
+
+}  // namespace client

@@ -1,0 +1,49 @@
+// What one worker counted; merged after the workers were joined. Not thread-safe by design: each
+// thread owns its Stats, so the request path takes no lock and shares no cache line.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/histogram.hpp"
+
+namespace client {
+
+// Why a request failed. A response with status >= 500 is a failure too, but also a response.
+enum class Failure { connect, reset, closed, timeout, protocol, io, status_5xx };
+inline constexpr size_t kFailureKinds = 7;
+std::string_view to_string(Failure kind);  // "connect", "reset", ..., "status_5xx"
+
+struct Stats {
+  common::Histogram latency;  // due time -> response complete (the corrected view)
+  common::Histogram service;  // attempt start -> response complete (raw service time)
+  uint64_t requests = 0;      // counted requests that ended, either way
+  uint64_t succeeded = 0;     // complete responses with status < 500
+  uint64_t responses = 0;     // complete responses of any status
+  uint64_t bytes_received = 0;
+  std::array<uint64_t, kFailureKinds> failures{};
+  std::array<std::string, kFailureKinds> first_error{};   // an example message of each kind
+  std::array<uint64_t, 1000> status{};                    // indexed by the three-digit status code
+  std::map<std::string, uint64_t, std::less<>> backends;  // X-Backend value -> responses
+  uint64_t without_backend = 0;                           // responses with no X-Backend
+
+  uint64_t failed() const { return requests - succeeded; }
+  uint64_t failures_of(Failure kind) const { return failures[static_cast<size_t>(kind)]; }
+
+  void record_failure(Failure kind, std::string_view message);
+  void record_backend(std::string_view value);
+  void merge(const Stats& other);
+};
+
+// Counters the progress line reads while the workers run; each has one writer (its worker).
+struct alignas(64) LiveCounters {
+  std::atomic<uint64_t> done{0};
+  std::atomic<uint64_t> errors{0};
+};
+
+}  // namespace client

@@ -1,0 +1,49 @@
+// The accept loop shared by the balancer and web_server: listens, hands each connection to its
+// own thread, and on shutdown stops accepting and drains the connections still open.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "common/address.hpp"
+#include "common/fd.hpp"
+#include "common/result.hpp"
+#include "common/socket.hpp"
+
+namespace common {
+
+class TcpServer {
+ public:
+  struct Options {
+    Address listen;
+    size_t max_connections = 10000;
+    bool reuse_port = false;
+  };
+  // Runs on the connection's own thread; the server owns the descriptor and closes it after the
+  // handler returns. The handler may be woken early by shutdown_connections().
+  using Handler = std::function<void(const Fd& client, const Address& peer)>;
+
+  // Binds and listens. Fails with a message such as "bind 127.0.0.1:80: Permission denied".
+  static Result<std::unique_ptr<TcpServer>> open(const Options& options, Handler handler);
+  // Stops, then waits for every connection thread (shutdown_connections() first, so that none
+  // waits on an idle peer). serve() must have returned already.
+  ~TcpServer();
+
+  Address local_address() const;  // the real port when the options asked for port 0
+  void serve();                   // the accept loop; returns once stop() was called
+  void stop();                    // thread-safe: wakes serve() and makes it return
+
+  // shutdown(how) on every open connection: SHUT_RD ends idle keep-alive reads while letting a
+  // response in progress finish; SHUT_RDWR ends everything.
+  void shutdown_connections(int how);
+  // Waits until no connection is open or `timeout` passed; true when none is left.
+  bool wait_idle(Millis timeout);
+  size_t open_connections() const;
+
+ private:
+  struct Impl;
+  explicit TcpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace common

@@ -1,0 +1,162 @@
+#include "load_balancer/http_proxy.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+#include "common/log.hpp"
+#include "load_balancer/http_exchange.hpp"
+
+namespace lb {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct HeadRead {
+  enum class Kind {
+    complete,   // state.request holds it; `size` bytes of client_in
+    closed,     // the client closed, or stayed silent: end without a word
+    timed_out,  // part of a head came, the rest not in time: 408
+    invalid,    // the parser refused it: `status`, `reason`
+  };
+  Kind kind = Kind::closed;
+  size_t size = 0;
+  int status = 0;
+  std::string_view reason;
+  Clock::time_point started{};  // when its first byte was there
+};
+
+// Worth running the parser: a line ended in the bytes not yet looked at, or the request line is
+// already too long to wait for its end. A head that trickles in byte by byte is thus parsed
+// once per line, not once per byte.
+bool worth_parsing(std::string_view data, size_t scanned, const common::HttpLimits& limits) {
+  if (data.size() > limits.max_request_line) return true;
+  return std::memchr(data.data() + scanned, '\n', data.size() - scanned) != nullptr;
+}
+
+// Waits for one complete request head: `first_byte` bounds the wait for its first byte (0 =
+// forever), client_timeout the time from that byte to the end of the head, however slowly the
+// bytes arrive (SO_RCVTIMEO is set to what is left before each read).
+HeadRead read_request_head(SessionState& state, common::Millis first_byte) {
+  SocketReader& in = state.client_in;
+  const common::Millis limit = state.options.client_timeout;
+  HeadRead head;
+  std::optional<Clock::time_point> deadline;
+  if (!in.data().empty()) head.started = Clock::now();
+  if (!in.data().empty() && limit.count() > 0) deadline = head.started + limit;
+  size_t scanned = 0;
+  for (bool got_bytes = !in.data().empty();;) {
+    const std::string_view data = in.data();
+    if (worth_parsing(data, scanned, state.limits)) {
+      const auto parsed = common::parse_request_head(data, state.limits, state.request);
+      if (parsed.state == common::ParseState::complete) {
+        head.kind = HeadRead::Kind::complete;
+        head.size = parsed.consumed;
+        return head;
+      }
+      if (parsed.state == common::ParseState::error) {
+        head.kind = HeadRead::Kind::invalid;
+        head.status = common::status_for(parsed.error);
+        head.reason = parsed.reason;
+        return head;
+      }
+    }
+    scanned = data.size();
+    common::Millis wait = got_bytes ? common::Millis{0} : first_byte;
+    if (deadline) {
+      wait = std::chrono::ceil<common::Millis>(*deadline - Clock::now());
+      if (wait.count() <= 0) return HeadRead{HeadRead::Kind::timed_out, 0, 408, {}, head.started};
+    }
+    auto n = in.read(wait);
+    if (!n && got_bytes && n.error().code == common::Errc::timed_out) {
+      return HeadRead{HeadRead::Kind::timed_out, 0, 408, {}, head.started};
+    }
+    if (!n || *n == 0) return HeadRead{HeadRead::Kind::closed, 0, 0, {}, head.started};
+    if (!got_bytes) {
+      got_bytes = true;
+      head.started = Clock::now();
+      if (limit.count() > 0) deadline = head.started + limit;
+    }
+  }
+}
+
+// The checks a request passes before any backend sees it; then the exchange.
+ExchangeResult serve_request(SessionState& state, size_t head_size) {
+  const common::RequestHead& request = state.request;
+  // A reverse proxy is no forward proxy: a tunnel to anywhere is not its to open.
+  if (request.method == "CONNECT") return respond_error(state, 405, "CONNECT refused");
+  const common::BodyFraming framing = common::request_body_framing(request);
+  if (framing.error != common::HttpError::none) {
+    return respond_error(state, common::status_for(framing.error), framing.reason);
+  }
+  const uint64_t max_body = state.options.max_body;
+  if (max_body > 0 && framing.kind == common::BodyKind::content_length &&
+      framing.length > max_body) {
+    return respond_error(state, 413, "Content-Length over the body limit");
+  }
+  return run_exchange(state, head_size, framing);
+}
+
+void log_access(const SessionState& state, const ExchangeResult& result,
+                Clock::time_point started) {
+  AccessRecord record;
+  record.client = state.peer_name;
+  record.method = state.method;
+  record.target = state.target;
+  record.status = result.status;
+  if (result.backend != nullptr) record.backend = result.backend->name();
+  record.bytes_in = result.bytes_in;
+  record.bytes_out = result.bytes_out;
+  record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  record.retries = result.retries;
+  state.options.access_log->write(record);
+}
+
+// Reads and serves one request; false when the connection must end.
+bool serve_one(SessionState& state, common::Millis first_byte) {
+  const HeadRead head = read_request_head(state, first_byte);
+  ExchangeResult result;
+  state.method.clear();
+  state.target.clear();
+  switch (head.kind) {
+    case HeadRead::Kind::closed:
+      return false;
+    case HeadRead::Kind::timed_out:
+      result = respond_error(state, 408, "request head timed out");
+      break;
+    case HeadRead::Kind::invalid:
+      result = respond_error(state, head.status, head.reason);
+      break;
+    case HeadRead::Kind::complete:
+      state.method.assign(state.request.method);
+      state.target.assign(state.request.target);
+      result = serve_request(state, head.size);
+      break;
+  }
+  if (head.kind != HeadRead::Kind::complete) result.bytes_in = state.client_in.data().size();
+  if (state.options.access_log != nullptr) log_access(state, result, head.started);
+  return result.keep_alive;
+}
+
+}  // namespace
+
+void serve_http_session(const common::Fd& client, const common::Address& peer, BackendPool& pool,
+                        UpstreamPool& upstreams, const HttpProxyOptions& options) {
+  const common::Millis client_timeout = options.client_timeout;
+  if (auto s = common::set_io_timeouts(client, client_timeout, client_timeout); !s) {
+    common::log("client ", peer.to_string(), ": ", s.error().message);
+    return;
+  }
+  // Small responses are written whole; Nagle would only hold back their last segment.
+  (void)common::set_nodelay(client);
+  SessionState state(client, peer, pool, upstreams, options);
+  state.client_in.attach(client, client_timeout);
+  // The first request must come within client_timeout of the accept: a connection that sends
+  // nothing holds a thread as surely as a slow one.
+  if (!serve_one(state, client_timeout)) return;
+  while (serve_one(state, options.idle_timeout)) {
+  }
+}
+
+}  // namespace lb

@@ -1,0 +1,23 @@
+#include "load_balancer/tcp_proxy.hpp"
+
+#include "common/log.hpp"
+#include "common/relay.hpp"
+#include "load_balancer/upstream.hpp"
+
+namespace lb {
+
+void serve_tcp_session(const common::Fd& client, const common::Address& peer, BackendPool& pool,
+                       const TcpProxyOptions& options) {
+  Tried tried;
+  auto upstream = connect_upstream(pool, tried, options.connect_timeout);
+  if (!upstream) {
+    common::log("client ", peer.to_string(), ": closing: ", upstream.error().message);
+    return;
+  }
+  const Backend::Session session(*upstream->backend);
+  // A reset or timeout mid-stream is the peers' business: the relay has passed on what it could,
+  // and closing both sockets is the whole reaction.
+  (void)common::relay(client, upstream->fd);
+}
+
+}  // namespace lb

@@ -1,0 +1,25 @@
+// The backend side of one client connection: choose a backend and connect to it, failing over
+// to the next one when a connect fails, so that the client notices nothing.
+#pragma once
+
+#include "common/fd.hpp"
+#include "common/result.hpp"
+#include "common/socket.hpp"
+#include "load_balancer/backend.hpp"
+#include "load_balancer/backend_pool.hpp"
+
+namespace lb {
+
+struct Upstream {
+  Backend* backend = nullptr;  // owned by the pool
+  common::Fd fd;               // connected, blocking, TCP_NODELAY
+};
+
+// Picks a backend that is up and not in `tried`, and connects within `connect_timeout`. A backend
+// whose connect fails or times out is marked down at once (logged), appended to `tried`, and the
+// next one is picked. Fails with Errc::refused when none is left: "no backend is up" or
+// "no backend left to try (last: connect 127.0.0.1:8082: Connection refused)".
+common::Result<Upstream> connect_upstream(BackendPool& pool, Tried& tried,
+                                          common::Millis connect_timeout);
+
+}  // namespace lb

@@ -1,0 +1,74 @@
+// Idle keep-alive connections to the backends, so that the HTTP mode pays for a connect only when
+// no idle connection is left. Thread-safe: every client connection's thread takes and returns
+// connections, each backend's idle list under its own lock.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "common/fd.hpp"
+#include "common/result.hpp"
+#include "common/socket.hpp"
+#include "load_balancer/backend.hpp"
+#include "load_balancer/backend_pool.hpp"
+
+namespace lb {
+
+class UpstreamPool {
+ public:
+  struct Options {
+    size_t max_idle_per_backend = 64;  // past it, the least recently used connection is closed
+    // An idle connection older than this is closed rather than reused: the backend is about to
+    // close it (web servers keep idle connections for about a minute), and a request sent just
+    // as it does so fails.
+    common::Millis max_idle_time{30000};
+  };
+
+  // One idle list per backend of `backends`; those backends must outlive the pool.
+  explicit UpstreamPool(BackendPool& backends, Options options);
+  explicit UpstreamPool(BackendPool& backends) : UpstreamPool(backends, Options{}) {}
+  ~UpstreamPool();
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  // The most recently returned connection to `backend` that is still usable, or an empty Fd.
+  // On the way it closes connections that are stale (the backend closed them or sent bytes
+  // nobody asked for) or idle too long; and every idle one when the backend is down.
+  common::Fd take(const Backend& backend);
+  // Keeps a connection whose exchange completed, for reuse; closes it when the backend is down.
+  void put(const Backend& backend, common::Fd fd);
+  // Closes every idle connection to `backend` (it went down or is being replaced).
+  void clear(const Backend& backend);
+  size_t idle_count(const Backend& backend) const;
+
+ private:
+  struct Slot;
+  Slot* slot(const Backend& backend) const;
+
+  const Options options_;
+  std::vector<std::pair<const Backend*, std::unique_ptr<Slot>>> slots_;  // fixed after construction
+};
+
+// A connection to a backend for one exchange.
+struct Lease {
+  Backend* backend = nullptr;  // owned by the BackendPool
+  common::Fd fd;               // blocking, TCP_NODELAY, SO_RCVTIMEO/SO_SNDTIMEO = io_timeout
+  bool reused = false;         // from the pool: a failure may be staleness, not the backend
+};
+
+struct LeaseOptions {
+  common::Millis connect_timeout{1000};
+  common::Millis io_timeout{10000};  // set on new connections (pooled ones have it already)
+  bool fresh = false;                // skip the pool (a tunnel, or a retry after a stale one)
+};
+
+// Picks a backend that is up and not in `tried` (per request: the balancing decision) and hands
+// out an idle connection to it or a new one. A backend whose connect fails is marked down and
+// appended to `tried`, and the next one is picked. Fails with Errc::refused when no backend is
+// left: "no backend is up" or "no backend left to try (last: connect ...: Connection refused)".
+common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Tried& tried,
+                                     const LeaseOptions& options);
+
+}  // namespace lb

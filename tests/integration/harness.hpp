@@ -1,0 +1,65 @@
+// Helpers for integration tests: start the real executables, wait for their readiness line,
+// talk raw bytes to them, and stop them by PID.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/fd.hpp"
+
+namespace harness {
+
+using namespace std::chrono_literals;
+
+// Path of an executable built by this project, e.g. exe("web_server").
+std::string exe(std::string_view name);
+// A fresh empty folder under $TMPDIR (or /tmp) for a test's files.
+std::string temp_dir();
+
+// A child process with stdout and stderr captured. The destructor sends SIGKILL if it is still
+// running and reaps it, so a failed test never leaves processes behind.
+class Process {
+ public:
+  explicit Process(std::vector<std::string> argv);
+  ~Process();
+  Process(Process&& other) noexcept;
+  Process& operator=(Process&&) = delete;
+  Process(const Process&) = delete;
+
+  // Reads stdout until a line "listening on HOST:PORT" and returns "HOST:PORT", or "" if the
+  // process exited or `timeout` passed first.
+  std::string wait_listening(std::chrono::milliseconds timeout = 30s);
+  void signal(int sig);
+  // Waits for the exit; returns the exit status, 128+signal if killed, or -1 on timeout.
+  int wait_exit(std::chrono::milliseconds timeout = 60s);
+  bool running();
+  pid_t pid() const { return pid_; }
+  // Everything the process wrote so far (stdout is complete once it exited).
+  std::string out();
+  std::string err();
+
+ private:
+  void drain_stdout(std::chrono::milliseconds wait);
+  pid_t pid_ = -1;
+  common::Fd out_fd_;  // the read end of the child's stdout
+  std::string out_text_;
+  std::string err_path_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// Connects to host_port, sends `request`, reads until the peer closes or `timeout` passes.
+std::string exchange(std::string_view host_port, std::string_view request,
+                     std::chrono::milliseconds timeout = 10s);
+// The status code of the first response in `response`, or 0.
+int status_of(std::string_view response);
+// A simple GET request for `path` with Connection: close.
+std::string get_request(std::string_view path, std::string_view host = "test");
+// Threads of a process as the kernel counts them (/proc/PID/status).
+int thread_count(pid_t pid);
+
+}  // namespace harness

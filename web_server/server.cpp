@@ -1,0 +1,43 @@
+#include "web_server/server.hpp"
+
+#include <sys/socket.h>
+
+namespace web {
+
+common::Result<std::unique_ptr<Server>> Server::open(Config config) {
+  std::unique_ptr<Server> server(new Server());
+  server->limits_ = config.limits;
+  Server* self = server.get();
+  common::TcpServer::Options options;
+  options.listen = config.listen;
+  options.max_connections = config.max_connections;
+  // The handler runs only in serve(), after open() has set everything it reads.
+  auto tcp = common::TcpServer::open(options, [self](const common::Fd& client,
+                                                     const common::Address&) {
+    serve_connection(client, *self->router_, self->limits_, self->stopping_);
+  });
+  if (!tcp) return tcp.error();
+  server->tcp_ = std::move(*tcp);
+  const std::string name =
+      config.name.empty() ? server->tcp_->local_address().to_string() : config.name;
+  server->router_ = std::make_unique<Router>(name, std::move(config.files));
+  return server;
+}
+
+void Server::serve() { tcp_->serve(); }
+
+void Server::stop() {
+  stopping_.store(true);
+  tcp_->stop();
+}
+
+bool Server::drain(common::Millis timeout) {
+  // SHUT_RD makes a read between requests return end-of-file, so idle keep-alive connections
+  // end now, while a response being written still goes out whole.
+  tcp_->shutdown_connections(SHUT_RD);
+  if (tcp_->wait_idle(timeout)) return true;
+  tcp_->shutdown_connections(SHUT_RDWR);
+  return false;
+}
+
+}  // namespace web

@@ -1,0 +1,52 @@
+// web_server's server: the accept loop (common::TcpServer, one thread per connection), the
+// router it answers with, and the graceful end on SIGTERM.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/address.hpp"
+#include "common/result.hpp"
+#include "common/socket.hpp"
+#include "common/tcp_server.hpp"
+#include "web_server/connection.hpp"
+#include "web_server/router.hpp"
+
+namespace web {
+
+struct Config {
+  common::Address listen;
+  std::string name;        // X-Backend and the landing page; empty -> the listening address
+  std::optional<StaticFiles> files;  // the web app folder, if any
+  size_t max_connections = 10000;
+  ConnectionLimits limits;
+};
+
+class Server {
+ public:
+  // Binds and listens; fails with e.g. "bind 127.0.0.1:80: Permission denied".
+  static common::Result<std::unique_ptr<Server>> open(Config config);
+
+  common::Address local_address() const { return tcp_->local_address(); }
+  const std::string& name() const { return router_->name(); }
+
+  void serve();  // the accept loop; returns after stop()
+  void stop();   // thread-safe; from now on every response says Connection: close
+
+  // After stop(): ends idle keep-alive connections at once, gives requests in flight up to
+  // `timeout` to finish, then cuts whatever is left. True when everything finished in time.
+  bool drain(common::Millis timeout);
+
+ private:
+  Server() = default;
+  std::unique_ptr<Router> router_;
+  ConnectionLimits limits_;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<common::TcpServer> tcp_;  // last: its destructor joins the connection threads
+};
+
+}  // namespace web
