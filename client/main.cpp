@@ -61,7 +61,7 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
 }
 
 // The checks that need more than one flag or a parser of our own; errors name the flag.
-std::string convert(const CLI::App& app, const Flags& f, client::Options& o) {
+std::string check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   auto url = client::parse_url(f.url);
   if (!url) return "url " + url.error().message;
   o.request.url = std::move(*url);
@@ -91,13 +91,14 @@ std::string convert(const CLI::App& app, const Flags& f, client::Options& o) {
   return {};
 }
 
-std::string convert_request(const CLI::App& app, const Flags& f, client::Options& o) {
+std::string check_request_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   if (f.concurrency == 0 || f.concurrency > kMaxConcurrency) {
     return "--concurrency: must be 1 to " + std::to_string(kMaxConcurrency);
   }
   o.concurrency = f.concurrency;
-  if (app.count("--rate") != 0 && !(f.rate > 0 && f.rate <= 1e7))
+  if (app.count("--rate") != 0 && !(f.rate > 0 && f.rate <= 1e7)) {
     return "--rate: must be more than 0 (and at most 1e7)";
+  }
   o.plan.rate = f.rate;
   if (auto s = client::check_method(f.method); !s) return "--method " + s.error().message;
   o.request.method = f.method;
@@ -141,8 +142,8 @@ int main(int argc, char** argv) {
     std::cerr << "client: " << e.what() << "\n";
     return kBadUsage;
   }
-  std::string error = convert(app, flags, options);
-  if (error.empty()) error = convert_request(app, flags, options);
+  std::string error = check_run_flags(app, flags, options);
+  if (error.empty()) error = check_request_flags(app, flags, options);
   if (!error.empty()) {
     std::cerr << "client: " << error << "\n";
     return kBadUsage;
