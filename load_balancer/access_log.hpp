@@ -18,7 +18,7 @@
 namespace lb {
 
 struct AccessRecord {
-  std::string_view client;   // "10.0.0.7:51234"
+  std::string_view client;  // "10.0.0.7:51234"
   std::string_view method;
   std::string_view target;
   int status = 0;            // the status sent, or 0 when the connection closed without one

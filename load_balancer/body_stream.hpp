@@ -20,9 +20,9 @@ namespace lb {
 class BodyReader {
  public:
   struct Run {
-    std::string_view data;  // body bytes: a view into the input
-    size_t consumed = 0;    // input bytes used, framing included
-    bool done = false;      // the body ended within the input
+    std::string_view data;                              // body bytes: a view into the input
+    size_t consumed = 0;                                // input bytes used, framing included
+    bool done = false;                                  // the body ended within the input
     common::HttpError error = common::HttpError::none;  // malformed chunked framing, or too large
     std::string_view reason;
   };
@@ -53,7 +53,9 @@ struct FramedRun {
   std::string_view data;
   std::string_view data_end;
   std::string_view last_chunk;
-  size_t size() const { return size_line.size() + data.size() + data_end.size() + last_chunk.size(); }
+  size_t size() const {
+    return size_line.size() + data.size() + data_end.size() + last_chunk.size();
+  }
 };
 FramedRun frame_run(OutFraming framing, std::string_view data, bool done);
 

@@ -28,8 +28,8 @@ bool is_one_of(std::string_view name, std::initializer_list<std::string_view> na
 // Fields about one connection (RFC 9110 §7.6.1), plus Transfer-Encoding, which the proxy always
 // writes itself because it re-frames every body.
 bool is_hop_by_hop(std::string_view name) {
-  return is_one_of(name, {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                          "transfer-encoding"});
+  return is_one_of(
+      name, {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding"});
 }
 
 // The sender listed `name` in Connection: it describes the sender's connection only.

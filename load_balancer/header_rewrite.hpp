@@ -22,8 +22,8 @@ enum class OutFraming {
 };
 
 struct RequestRewrite {
-  std::string_view client_ip;  // appended to X-Forwarded-For
-  std::string_view via;        // our Via entry, e.g. "1.1 load_balancer"
+  std::string_view client_ip;             // appended to X-Forwarded-For
+  std::string_view via;                   // our Via entry, e.g. "1.1 load_balancer"
   OutFraming framing = OutFraming::none;  // none, length or chunked
   uint64_t length = 0;                    // for OutFraming::length
   bool upgrade = false;  // a WebSocket handshake: Upgrade kept and "Connection: Upgrade" sent

@@ -81,9 +81,8 @@ HealthChecker::HealthChecker(BackendPool& pool, HealthCheckOptions options) : op
   threads_.reserve(pool.size());
   for (size_t i = 0; i < pool.size(); ++i) {
     // A jthread already started is stopped and joined by the vector if a later one fails.
-    threads_.emplace_back([this, &backend = pool.at(i)](std::stop_token stop) {
-      run(std::move(stop), backend);
-    });
+    threads_.emplace_back(
+        [this, &backend = pool.at(i)](std::stop_token stop) { run(std::move(stop), backend); });
   }
 }
 

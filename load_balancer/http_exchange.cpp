@@ -30,10 +30,13 @@ bool is_idempotent(std::string_view method) {
 
 OutFraming request_framing(common::BodyKind kind) {
   switch (kind) {
-    case common::BodyKind::content_length: return OutFraming::length;
-    case common::BodyKind::chunked: return OutFraming::chunked;
+    case common::BodyKind::content_length:
+      return OutFraming::length;
+    case common::BodyKind::chunked:
+      return OutFraming::chunked;
     case common::BodyKind::none:
-    case common::BodyKind::until_close: break;
+    case common::BodyKind::until_close:
+      break;
   }
   return OutFraming::none;
 }
@@ -140,9 +143,9 @@ Exchange::Exchange(SessionState& state, size_t head_size, const common::BodyFram
       upgrade_(is_websocket_upgrade(state.request)),
       http10_(state.request.version_minor == 0),
       keep_alive_(common::keeps_alive(state.request.version_minor, state.request.headers)),
-      expects_continue_(!http10_ &&
-                        common::has_token(state.request.headers.get("expect").value_or(""),
-                                          "100-continue")),
+      expects_continue_(
+          !http10_ &&
+          common::has_token(state.request.headers.get("expect").value_or(""), "100-continue")),
       request_out_(request_framing(framing.kind)),
       kept_(state.kept_body, state.options.replay_buffer, is_idempotent(state.request.method)) {
   s_.tried.clear();
@@ -234,8 +237,7 @@ Exchange::Attempt Exchange::read_response(Lease& lease) {
       continue;
     }
     if (parsed.state == common::ParseState::error) {
-      return backend_failed(lease, 502,
-                            "invalid response head: " + std::string(parsed.reason));
+      return backend_failed(lease, 502, "invalid response head: " + std::string(parsed.reason));
     }
     auto n = up.read(options_.server_timeout);
     if (n && *n > 0) continue;
@@ -330,8 +332,7 @@ Exchange::Attempt Exchange::tunnel(Lease& lease, size_t head_size) {
 // retries allow it (true), else answers 502 (false). A stale idle connection is not the
 // backend's fault and costs no retry: the replay goes out on a new connection.
 bool Exchange::may_replay(const Lease& lease, const std::string& failure) {
-  const std::string what = lease.backend->name() +
-                           (lease.reused ? " (idle connection)" : "") +
+  const std::string what = lease.backend->name() + (lease.reused ? " (idle connection)" : "") +
                            " closed without a response: " + failure;
   if (!lease.reused) {
     lease.backend->record_check(false, describe(what));
@@ -355,8 +356,7 @@ bool Exchange::may_replay(const Lease& lease, const std::string& failure) {
 
 // A backend failed this request after it was sent: count it against the backend's health and
 // answer `status`.
-Exchange::Attempt Exchange::backend_failed(const Lease& lease, int status,
-                                           const std::string& why) {
+Exchange::Attempt Exchange::backend_failed(const Lease& lease, int status, const std::string& why) {
   const std::string what = lease.backend->name() + ": " + why;
   lease.backend->record_check(false, describe(what));
   return respond(status, what);

@@ -49,11 +49,11 @@ struct SessionState {
 };
 
 struct ExchangeResult {
-  int status = 0;           // sent to the client; 0 when the connection closed without one
-  bool keep_alive = false;  // the client connection may carry another request
+  int status = 0;                    // sent to the client; 0 when the connection closed without one
+  bool keep_alive = false;           // the client connection may carry another request
   const Backend* backend = nullptr;  // the one whose response was forwarded
-  uint64_t bytes_in = 0;   // from the client: head, body (and tunnel traffic)
-  uint64_t bytes_out = 0;  // to the client
+  uint64_t bytes_in = 0;             // from the client: head, body (and tunnel traffic)
+  uint64_t bytes_out = 0;            // to the client
   int retries = 0;
 };
 

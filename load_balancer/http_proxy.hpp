@@ -31,9 +31,9 @@ struct HttpProxyOptions {
   common::Millis server_timeout{10000};
   // An upgraded (WebSocket) connection ends after this long without a byte either way.
   common::Millis tunnel_timeout{3600000};
-  size_t max_header_bytes = 16 * 1024;  // a request or response head; a request over it: 431
-  size_t max_headers = 100;             // fields in a head; a request over it: 431
-  size_t max_request_line = 8 * 1024;   // longer: 414
+  size_t max_header_bytes = 16 * 1024;    // a request or response head; a request over it: 431
+  size_t max_headers = 100;               // fields in a head; a request over it: 431
+  size_t max_request_line = 8 * 1024;     // longer: 414
   uint64_t max_body = 100 * 1024 * 1024;  // a request body over it: 413 (0 = no limit)
   // Replays of an idempotent request after a backend closed without answering (a stale idle
   // connection costs one more, on a new connection).

@@ -6,7 +6,8 @@
 namespace lb {
 
 SocketReader::SocketReader(size_t capacity, size_t max_capacity)
-    : buffer_(new char[capacity]), capacity_(capacity),
+    : buffer_(new char[capacity]),
+      capacity_(capacity),
       max_capacity_(std::max(capacity, max_capacity)) {}
 
 void SocketReader::attach(const common::Fd& fd, common::Millis timeout) {

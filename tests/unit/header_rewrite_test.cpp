@@ -49,8 +49,7 @@ TEST_P(RequestRewriteTest, WritesTheHeadForTheBackend) {
 INSTANTIATE_TEST_SUITE_P(
     Table, RequestRewriteTest,
     testing::Values(
-        RequestCase{"PlainGet",
-                    "GET /a?b=c HTTP/1.1\r\nHost: example.org\r\nAccept: */*\r\n\r\n",
+        RequestCase{"PlainGet", "GET /a?b=c HTTP/1.1\r\nHost: example.org\r\nAccept: */*\r\n\r\n",
                     OutFraming::none, 0, false,
                     "GET /a?b=c HTTP/1.1\r\nHost: example.org\r\nAccept: */*\r\n" +
                         forwarded("example.org") + "\r\n"},
@@ -67,7 +66,8 @@ INSTANTIATE_TEST_SUITE_P(
         RequestCase{"ReplacesClientForwardedProtoAndHost",
                     "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-Proto: https\r\n"
                     "X-Forwarded-Host: evil\r\n\r\n",
-                    OutFraming::none, 0, false, "GET / HTTP/1.1\r\nHost: h\r\n" + forwarded() + "\r\n"},
+                    OutFraming::none, 0, false,
+                    "GET / HTTP/1.1\r\nHost: h\r\n" + forwarded() + "\r\n"},
         RequestCase{"DropsHopByHopFieldsAndThoseConnectionNames",
                     "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret\r\n"
                     "X-Secret: 1\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\n"
@@ -82,11 +82,11 @@ INSTANTIATE_TEST_SUITE_P(
                     OutFraming::length, 5, false,
                     "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: a/b\r\n" + forwarded() +
                         "Content-Length: 5\r\n\r\n"},
-        RequestCase{"ChunkedWrittenByTheProxy",
-                    "PUT /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-                    OutFraming::chunked, 0, false,
-                    "PUT /p HTTP/1.1\r\nHost: h\r\n" + forwarded() +
-                        "Transfer-Encoding: chunked\r\n\r\n"},
+        RequestCase{
+            "ChunkedWrittenByTheProxy",
+            "PUT /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            OutFraming::chunked, 0, false,
+            "PUT /p HTTP/1.1\r\nHost: h\r\n" + forwarded() + "Transfer-Encoding: chunked\r\n\r\n"},
         RequestCase{"ExpectContinueAnsweredByTheProxy",
                     "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
                     "Content-Length: 1\r\n\r\n",
@@ -136,7 +136,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n",
                      {{}, OutFraming::chunked, 0, {}},
                      "HTTP/1.1 200 OK\r\nVia: 1.1 lb\r\nTransfer-Encoding: chunked\r\n\r\n"},
-        ResponseCase{"UntilCloseToHttp10ClientCloses", "HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\n",
+        ResponseCase{"UntilCloseToHttp10ClientCloses",
+                     "HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\n",
                      {{}, OutFraming::close, 0, "close"},
                      "HTTP/1.1 200 OK\r\nX-A: 1\r\nVia: 1.1 lb\r\nConnection: close\r\n\r\n"},
         ResponseCase{"BodilessResponseKeepsItsLength",
@@ -147,7 +148,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "HTTP/1.1 204 No Content\r\nKeep-Alive: timeout=5\r\n\r\n",
                      {{}, OutFraming::none, 0, "keep-alive"},
                      "HTTP/1.1 204 No Content\r\nVia: 1.1 lb\r\nConnection: keep-alive\r\n\r\n"},
-        ResponseCase{"EmptyReasonGetsTheStandardText", "HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n",
+        ResponseCase{"EmptyReasonGetsTheStandardText",
+                     "HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n",
                      {{}, OutFraming::length, 0, {}},
                      "HTTP/1.1 404 Not Found\r\nVia: 1.1 lb\r\nContent-Length: 0\r\n\r\n"},
         ResponseCase{"FieldsNamedByConnectionDropped",
@@ -155,14 +157,17 @@ INSTANTIATE_TEST_SUITE_P(
                      "Upgrade: h2c\r\nContent-Length: 0\r\n\r\n",
                      {{}, OutFraming::length, 0, {}},
                      "HTTP/1.1 200 OK\r\nVia: 1.1 lb\r\nContent-Length: 0\r\n\r\n"},
-        ResponseCase{"SwitchingProtocolsKeepsUpgrade",
-                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
-                     {{}, OutFraming::none, 0, "Upgrade"},
-                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nVia: 1.1 lb\r\n"
-                     "Connection: Upgrade\r\n\r\n"}),
-    [](const testing::TestParamInfo<ResponseCase>& param) { return std::string(param.param.name); });
+        ResponseCase{
+            "SwitchingProtocolsKeepsUpgrade",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+            {{}, OutFraming::none, 0, "Upgrade"},
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nVia: 1.1 lb\r\n"
+            "Connection: Upgrade\r\n\r\n"}),
+    [](const testing::TestParamInfo<ResponseCase>& param) {
+      return std::string(param.param.name);
+    });
 
 struct UpgradeCase {
   const char* name;
@@ -179,9 +184,9 @@ TEST_P(WebSocketUpgradeTest, RecognisesTheHandshake) {
 INSTANTIATE_TEST_SUITE_P(
     Table, WebSocketUpgradeTest,
     testing::Values(
-        UpgradeCase{"Handshake",
-                    "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
-                    true},
+        UpgradeCase{
+            "Handshake",
+            "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", true},
         UpgradeCase{"TokensInListsAnyCase",
                     "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: WebSocket\r\n"
                     "Connection: keep-alive, upgrade\r\n\r\n",
@@ -191,11 +196,12 @@ INSTANTIATE_TEST_SUITE_P(
         UpgradeCase{"OtherProtocol",
                     "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
                     false},
-        UpgradeCase{"NotAGet",
-                    "POST / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
-                    false},
-        UpgradeCase{"Http10",
-                    "GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", false}),
+        UpgradeCase{
+            "NotAGet",
+            "POST / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+            false},
+        UpgradeCase{"Http10", "GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                    false}),
     [](const testing::TestParamInfo<UpgradeCase>& param) { return std::string(param.param.name); });
 
 }  // namespace

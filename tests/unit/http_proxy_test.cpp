@@ -54,7 +54,7 @@ struct Message {
   std::string head;       // as received, blank line included
   std::string method;     // of a request
   std::string target;
-  int status = 0;  // of a response; 0 when none arrived
+  int status = 0;    // of a response; 0 when none arrived
   std::string body;  // decoded
   // The head has this exact field line.
   bool has(std::string_view line) const {
@@ -147,12 +147,12 @@ class FakeBackend {
   explicit FakeBackend(Behaviour behaviour) : behaviour_(std::move(behaviour)) {
     common::TcpServer::Options options;
     options.listen = net_test::loopback();
-    auto server = common::TcpServer::open(options, [this](const common::Fd& fd,
-                                                          const common::Address&) {
-      ++connections_;
-      (void)common::set_io_timeouts(fd, 10s, 10s);
-      behaviour_(fd, *this);
-    });
+    auto server =
+        common::TcpServer::open(options, [this](const common::Fd& fd, const common::Address&) {
+          ++connections_;
+          (void)common::set_io_timeouts(fd, 10s, 10s);
+          behaviour_(fd, *this);
+        });
     if (!server) throw std::runtime_error(server.error().message);
     server_ = std::move(*server);
     thread_ = std::thread([this] { server_->serve(); });
@@ -316,8 +316,8 @@ TEST_F(HttpProxyTest, ForwardsTheRequestWithForwardingFields) {
       add_backend(answering([](const Message& m) { return ok_response("hello " + m.target); }));
   start();
   auto c = client();
-  const Message response = c->exchange(
-      "GET /x?y=1 HTTP/1.1\r\nHost: example.org\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n");
+  const Message response =
+      c->exchange("GET /x?y=1 HTTP/1.1\r\nHost: example.org\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "hello /x?y=1");
   EXPECT_TRUE(response.has("Via: 1.1 load_balancer"));
@@ -361,8 +361,8 @@ TEST_F(HttpProxyTest, StripsHopByHopFieldsBothWays) {
   EXPECT_FALSE(response.mentions("Connection"));
   EXPECT_TRUE(response.has("X-End-To-End: yes"));
   const Message request = backend.seen().at(0);
-  for (const char* dropped : {"X-Secret", "Keep-Alive", "TE:", "Upgrade", "Proxy-Connection",
-                              "Trailer", "Connection"}) {
+  for (const char* dropped :
+       {"X-Secret", "Keep-Alive", "TE:", "Upgrade", "Proxy-Connection", "Trailer", "Connection"}) {
     EXPECT_FALSE(request.mentions(dropped)) << dropped << " in\n" << request.head;
   }
   EXPECT_TRUE(request.has("X-Kept: 1"));
@@ -395,9 +395,9 @@ TEST_F(HttpProxyTest, StreamsLargeBodiesIntactBothWays) {
   start();
   auto c = client();
   const std::string body = net_test::pattern(700 * 1024, 'a');  // beyond the replay buffer
-  const Message response = c->exchange(
-      "PUT /big HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body);
+  const Message response =
+      c->exchange("PUT /big HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) +
+                  "\r\n\r\n" + body);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.size(), body.size());
   EXPECT_TRUE(response.body == body);
@@ -418,7 +418,8 @@ TEST_F(HttpProxyTest, ResponseUntilCloseIsChunkedForAnHttp11Client) {
 
 TEST_F(HttpProxyTest, Http10ClientGetsTheBodyUntilClose) {
   add_backend(answering([](const Message&) {
-    return std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    return std::string(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
   }));
   start();
   auto c = client();
@@ -454,7 +455,8 @@ TEST_F(HttpProxyTest, HeadResponseKeepsItsLengthAndHasNoBody) {
 }
 
 TEST_F(HttpProxyTest, AnswersExpectContinueBeforeTheBody) {
-  FakeBackend& backend = add_backend(answering([](const Message& m) { return ok_response(m.body); }));
+  FakeBackend& backend =
+      add_backend(answering([](const Message& m) { return ok_response(m.body); }));
   start();
   auto c = client();
   c->send("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
@@ -482,8 +484,9 @@ TEST_F(HttpProxyTest, ForwardsInterimResponsesThenTheFinalOne) {
 
 TEST_F(HttpProxyTest, WebSocketHandshakeBecomesATwoWayTunnel) {
   FakeBackend& backend = add_backend(after_request([](const common::Fd& fd, Wire& wire) {
-    if (!common::send_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                              "Connection: Upgrade\r\n\r\nhello")) {
+    if (!common::send_all(fd,
+                          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\n\r\nhello")) {
       return;
     }
     do {  // echo, starting with what came right after the handshake
@@ -493,8 +496,9 @@ TEST_F(HttpProxyTest, WebSocketHandshakeBecomesATwoWayTunnel) {
   }));
   start();
   auto c = client();
-  c->send("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\nping");
+  c->send(
+      "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\nping");
   const Message switched = c->response();
   EXPECT_EQ(switched.status, 101);
   EXPECT_TRUE(switched.has("Upgrade: websocket"));
@@ -510,9 +514,8 @@ TEST_F(HttpProxyTest, WebSocketHandshakeBecomesATwoWayTunnel) {
 // ---- Failures of backends ----
 
 TEST_F(HttpProxyTest, GarbageFromTheBackendIs502) {
-  add_backend(after_request([](const common::Fd& fd, Wire&) {
-    (void)common::send_all(fd, "garbage\r\n\r\n");
-  }));
+  add_backend(after_request(
+      [](const common::Fd& fd, Wire&) { (void)common::send_all(fd, "garbage\r\n\r\n"); }));
   start();
   auto c = client();
   EXPECT_EQ(c->exchange(get("/")).status, 502);
@@ -543,7 +546,8 @@ TEST_F(HttpProxyTest, GetReplayedOnAnotherBackendAfterAResetBeforeAnyResponse) {
 
 TEST_F(HttpProxyTest, PutWithKeptBodyReplayedAfterABackendClosedWithoutAnswer) {
   add_backend(after_request([](const common::Fd&, Wire&) {}));
-  FakeBackend& second = add_backend(answering([](const Message& m) { return ok_response(m.body); }));
+  FakeBackend& second =
+      add_backend(answering([](const Message& m) { return ok_response(m.body); }));
   start();
   auto c = client();
   const Message response = c->exchange(
@@ -658,7 +662,8 @@ TEST_F(HttpProxyTest, WritesOneAccessLogLinePerRequest) {
   auto log = AccessLog::open(path);
   ASSERT_TRUE(log.ok()) << log.error().message;
   options_.access_log = log->get();
-  FakeBackend& backend = add_backend(answering([](const Message&) { return ok_response("12345"); }));
+  FakeBackend& backend =
+      add_backend(answering([](const Message&) { return ok_response("12345"); }));
   start();
   auto c = client();
   EXPECT_EQ(c->exchange(get("/logged")).status, 200);
@@ -682,8 +687,7 @@ struct HostileCase {
   int status;
 };
 
-class HostileRequestTest : public HttpProxyTest,
-                           public testing::WithParamInterface<HostileCase> {};
+class HostileRequestTest : public HttpProxyTest, public testing::WithParamInterface<HostileCase> {};
 
 TEST_P(HostileRequestTest, IsRefusedAndTheConnectionClosed) {
   options_.max_body = 1000;
@@ -711,8 +715,8 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"ObsoleteLineFolding", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n",
                     400},
         HostileCase{"SpaceBeforeColon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
-        HostileCase{"NulInAValue", std::string("GET / HTTP/1.1\r\nHost: h\r\nX-A: a") + '\0' + "b\r\n\r\n",
-                    400},
+        HostileCase{"NulInAValue",
+                    std::string("GET / HTTP/1.1\r\nHost: h\r\nX-A: a") + '\0' + "b\r\n\r\n", 400},
         HostileCase{"TransferEncodingAndContentLength",
                     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
                     "Content-Length: 5\r\n\r\n0\r\n\r\n",
@@ -729,10 +733,9 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"BadChunkSize",
                     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
         HostileCase{"TooManyFields", many_fields(101), 431},
-        HostileCase{"HeadTooLarge",
-                    "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(17 * 1024, 'b') +
-                        "\r\n\r\n",
-                    431},
+        HostileCase{
+            "HeadTooLarge",
+            "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(17 * 1024, 'b') + "\r\n\r\n", 431},
         HostileCase{"RequestLineTooLong",
                     "GET /" + std::string(9 * 1024, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n", 414},
         HostileCase{"ContentLengthOverTheLimit",

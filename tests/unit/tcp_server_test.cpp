@@ -196,6 +196,11 @@ class DescriptorsExhausted {
 };
 
 TEST_F(TcpServerTest, ShedsConnectionsWhileOutOfDescriptorsAndRecovers) {
+#ifdef __SANITIZE_ADDRESS__
+  // AddressSanitizer opens pipes of its own while the process runs; with every descriptor taken
+  // it exits. The normal and ThreadSanitizer builds run this test.
+  GTEST_SKIP() << "needs free descriptors under AddressSanitizer";
+#endif
   open(echo);
   std::vector<common::Fd> clients;
   for (int i = 0; i < 3; ++i) clients.push_back(connect());  // queued in the backlog
