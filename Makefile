@@ -43,6 +43,7 @@ bench:
 	@$(call configure,$(BUILD),$(BUILD_TYPE),-DBUILD_BENCH=ON)
 	@$(call compile,$(BUILD))
 	$(BUILD)/bench_micro --benchmark_min_time=0.2
+	BUILD_DIR=$(BUILD) bench/compare.sh
 
 deps:
 	@scripts/install-deps.sh all

@@ -1,17 +1,29 @@
 #include "load_balancer/backend.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/log.hpp"
 
 namespace lb {
 
-Backend::Backend(BackendSpec spec, Thresholds thresholds)
-    : spec_(std::move(spec)), state_(thresholds), up_(state_.state() == Health::up) {}
+Backend::Backend(BackendSpec spec, Thresholds thresholds, common::Millis slow_start)
+    : spec_(std::move(spec)),
+      fall_(thresholds.fall),
+      slow_start_(slow_start),
+      state_(thresholds),
+      up_(state_.state() == Health::up) {}
 
-void Backend::record_check(bool ok, std::string_view reason) {
+void Backend::record_check(bool ok, std::string_view reason, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   const int needed = state_.needed();
   const auto changed = state_.record(ok);
   if (!changed) return;
+  if (*changed == Health::up) {
+    // Failures seen before it went down say nothing about it now.
+    traffic_failures_.store(0, std::memory_order_relaxed);
+    came_up_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+  }
   up_.store(*changed == Health::up, std::memory_order_release);
   common::log("backend ", spec_.name, " is ", to_string(*changed), ": ", reason, " (", needed, "/",
               needed, ok ? " passed" : " failed", " checks)");
@@ -23,6 +35,41 @@ void Backend::mark_down(std::string_view reason) {
   if (!state_.force_down()) return;
   up_.store(false, std::memory_order_release);
   common::log("backend ", spec_.name, " is DOWN: ", reason, " (failed while serving a client)");
+}
+
+void Backend::record_traffic(bool ok, std::string_view reason) {
+  if (ok) {
+    // Most exchanges succeed: skip the write, and the cache line bouncing between the threads
+    // that serve this backend, when there is nothing to reset.
+    if (traffic_failures_.load(std::memory_order_relaxed) != 0) {
+      traffic_failures_.store(0, std::memory_order_relaxed);
+    }
+    return;
+  }
+  const int failures = traffic_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (failures < fall_) return;
+  std::lock_guard lock(mutex_);
+  // Taken down already (by an earlier failure of this run or anything else): active checks
+  // decide from here on, and a down backend's rise count is not touched.
+  if (state_.state() == Health::down) return;
+  traffic_failures_.store(0, std::memory_order_relaxed);
+  (void)state_.force_down();
+  up_.store(false, std::memory_order_release);
+  common::log("backend ", spec_.name, " is DOWN: ", reason, " (", failures,
+              " consecutive failures on live traffic)");
+}
+
+uint32_t Backend::effective_weight(Clock::time_point now) const {
+  const uint32_t full = spec_.weight * kWeightScale;
+  if (slow_start_ <= Clock::duration::zero()) return full;
+  const Clock::duration came_up{came_up_.load(std::memory_order_relaxed)};
+  if (came_up == Clock::duration::min()) return full;
+  const Clock::duration since = now.time_since_epoch() - came_up;
+  if (since >= slow_start_) return full;
+  // A clock read just before the change (another thread's pick) counts as the start of the ramp.
+  const double ramped =
+      std::max(0.0, static_cast<double>(since.count()) / static_cast<double>(slow_start_.count()));
+  return static_cast<uint32_t>(std::lround(full * (0.1 + 0.9 * ramped)));
 }
 
 Backend::Session::Session(Backend& backend) : backend_(backend) {

@@ -2,39 +2,31 @@
 
 #include <algorithm>
 
+#include "load_balancer/policies/round_robin.hpp"
+
 namespace lb {
 
-namespace {
-
-std::vector<uint32_t> weights_of(const std::vector<BackendSpec>& specs) {
-  std::vector<uint32_t> weights;
-  for (const BackendSpec& spec : specs) weights.push_back(spec.weight);
-  return weights;
-}
-
-}  // namespace
-
 BackendPool::BackendPool(std::vector<BackendSpec> specs, Thresholds thresholds,
-                         std::unique_ptr<PickPolicy> policy)
+                         std::unique_ptr<PickPolicy> policy, common::Millis slow_start)
     : policy_(policy ? std::move(policy)
-                     : std::make_unique<SmoothWeightedRoundRobin>(weights_of(specs))) {
+                     : std::make_unique<SmoothWeightedRoundRobin>(specs.size())) {
   for (BackendSpec& spec : specs) {
-    backends_.push_back(std::make_unique<Backend>(std::move(spec), thresholds));
+    backends_.push_back(std::make_unique<Backend>(std::move(spec), thresholds, slow_start));
   }
   candidates_.reserve(backends_.size());
 }
 
-Backend* BackendPool::pick(const Tried& tried) {
+Backend* BackendPool::pick(const Tried& tried, uint64_t affinity, Backend::Clock::time_point now) {
   std::lock_guard lock(mutex_);
   candidates_.clear();
   for (size_t i = 0; i < backends_.size(); ++i) {
     const Backend* backend = backends_[i].get();
     if (!backend->is_up()) continue;
     if (std::find(tried.begin(), tried.end(), backend) != tried.end()) continue;
-    candidates_.push_back(i);
+    candidates_.push_back(Candidate{i, backend->effective_weight(now), backend->active_sessions()});
   }
   if (candidates_.empty()) return nullptr;
-  return backends_[policy_->choose(candidates_)].get();
+  return backends_[policy_->choose(candidates_, affinity)].get();
 }
 
 size_t BackendPool::up_count() const {

@@ -10,6 +10,8 @@
 #include "load_balancer/backend_pool.hpp"
 #include "load_balancer/config.hpp"
 #include "load_balancer/health_checker.hpp"
+#include "load_balancer/http_proxy.hpp"
+#include "load_balancer/upstream_pool.hpp"
 
 namespace lb {
 
@@ -32,9 +34,13 @@ class Balancer {
 
  private:
   explicit Balancer(const Config& config);
+  common::TcpServer::Handler session_handler();
 
   const Config config_;
   BackendPool pool_;
+  UpstreamPool upstreams_;                 // idle backend connections (HTTP mode)
+  std::unique_ptr<AccessLog> access_log_;  // HTTP mode, when asked for
+  HttpProxyOptions http_options_;
   // Destroyed before pool_, which both use: the server joins its connection threads, the
   // checker its checker threads.
   std::unique_ptr<common::TcpServer> server_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "common/address.hpp"
@@ -9,21 +10,27 @@
 #include "load_balancer/backend_spec.hpp"
 #include "load_balancer/health_checker.hpp"
 #include "load_balancer/health_state.hpp"
+#include "load_balancer/http_proxy.hpp"
+#include "load_balancer/upstream_pool.hpp"
 
 namespace lb {
 
-// What one client connection is: a byte stream relayed as is (tcp).
-enum class Mode { tcp };
+// What one client connection is: a byte stream relayed as is (tcp), or a series of HTTP/1.1
+// requests, each balanced on its own (http).
+enum class Mode { tcp, http };
 
 struct Config {
   common::Address listen;
   std::vector<BackendSpec> backends;  // at least one
-  Mode mode = Mode::tcp;
+  Mode mode = Mode::http;
   HealthCheckOptions health;
   Thresholds thresholds;
   common::Millis connect_timeout{1000};
   size_t max_connections = 10000;
   common::Millis drain_timeout{10000};  // how long open connections may finish after SIGTERM
+  HttpProxyOptions http;                // HTTP mode only; its connect_timeout is set from above
+  UpstreamPool::Options upstream_pool;  // HTTP mode only
+  std::string access_log;               // HTTP mode only; empty = off, "-" = stdout
 };
 
 }  // namespace lb

@@ -160,7 +160,7 @@ Exchange::Exchange(SessionState& state, size_t head_size, const common::BodyFram
 ExchangeResult Exchange::run() {
   for (;;) {
     const LeaseOptions how{options_.connect_timeout, options_.server_timeout,
-                           fresh_only_ || upgrade_};
+                           fresh_only_ || upgrade_, s_.affinity};
     auto lease = lease_upstream(s_.pool, s_.upstreams, s_.tried, how);
     if (!lease && attempts_ == 0) {
       respond(503, lease.error().message, "Retry-After: 1\r\n");
@@ -293,11 +293,12 @@ Exchange::Attempt Exchange::final_response(Lease& lease, size_t head_size) {
     const std::string why = end.kind == PumpEnd::Kind::bad_body
                                 ? "invalid response body: " + std::string(end.reason)
                                 : "response body cut short: " + end.error.message;
-    lease.backend->record_check(false, describe(lease.backend->name() + " " + why));
+    lease.backend->record_traffic(false, describe(lease.backend->name() + " " + why));
     common::log("client ", s_.peer_name, ": ", describe(lease.backend->name() + " " + why),
                 "; closing the client connection");
     return client_gone({});
   }
+  lease.backend->record_traffic(true, {});
   result_.keep_alive = client_keeps;
   if (backend_keeps && s_.upstream_in.data().empty()) {
     s_.upstreams.put(*lease.backend, std::move(lease.fd));
@@ -308,6 +309,7 @@ Exchange::Attempt Exchange::final_response(Lease& lease, size_t head_size) {
 // A 101 to a WebSocket handshake: from now on the two connections are one byte stream. Bytes
 // either side sent past its head already belong to it and go first.
 Exchange::Attempt Exchange::tunnel(Lease& lease, size_t head_size) {
+  lease.backend->record_traffic(true, {});
   rewrite_response_head(s_.response, {s_.via, OutFraming::none, 0, "Upgrade"}, s_.response_head);
   result_.status = 101;
   result_.backend = lease.backend;
@@ -335,7 +337,7 @@ bool Exchange::may_replay(const Lease& lease, const std::string& failure) {
   const std::string what = lease.backend->name() + (lease.reused ? " (idle connection)" : "") +
                            " closed without a response: " + failure;
   if (!lease.reused) {
-    lease.backend->record_check(false, describe(what));
+    lease.backend->record_traffic(false, describe(what));
     s_.tried.push_back(lease.backend);
   }
   const bool safe = is_idempotent(s_.method) && kept_.complete();
@@ -358,7 +360,7 @@ bool Exchange::may_replay(const Lease& lease, const std::string& failure) {
 // answer `status`.
 Exchange::Attempt Exchange::backend_failed(const Lease& lease, int status, const std::string& why) {
   const std::string what = lease.backend->name() + ": " + why;
-  lease.backend->record_check(false, describe(what));
+  lease.backend->record_traffic(false, describe(what));
   return respond(status, what);
 }
 
@@ -421,6 +423,7 @@ SessionState::SessionState(const common::Fd& client_fd, const common::Address& p
     : client(client_fd),
       peer_name(peer.to_string()),
       client_ip(peer.host()),
+      affinity(affinity_key(peer)),
       via("1.1 " + proxy_options.via_name),
       pool(backends),
       upstreams(idle),

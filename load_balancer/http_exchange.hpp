@@ -29,6 +29,7 @@ struct SessionState {
   const common::Fd& client;
   const std::string peer_name;  // "10.0.0.7:51234", for logs
   const std::string client_ip;  // for X-Forwarded-For
+  const uint64_t affinity;      // affinity_key(peer), for source balancing
   const std::string via;        // "1.1 <via_name>"
   BackendPool& pool;
   UpstreamPool& upstreams;

@@ -35,49 +35,65 @@ bool worth_parsing(std::string_view data, size_t scanned, const common::HttpLimi
   return std::memchr(data.data() + scanned, '\n', data.size() - scanned) != nullptr;
 }
 
-// Waits for one complete request head: `first_byte` bounds the wait for its first byte (0 =
-// forever), client_timeout the time from that byte to the end of the head, however slowly the
-// bytes arrive (SO_RCVTIMEO is set to what is left before each read).
+// The time one request head may take: `first_byte` until its first byte (0 = forever), then
+// `limit` from that byte to its end, however slowly the bytes come (0 = no limit).
+class HeadTimer {
+ public:
+  HeadTimer(common::Millis first_byte, common::Millis limit)
+      : first_byte_(first_byte), limit_(limit) {}
+  void start() {
+    if (started_) return;
+    started_ = true;
+    started_at_ = Clock::now();
+  }
+  bool started() const { return started_; }
+  Clock::time_point started_at() const { return started_at_; }
+  // How long the next read may wait (0 = forever); nullopt once the head is out of time.
+  std::optional<common::Millis> wait() const {
+    if (!started_) return first_byte_;
+    if (limit_.count() == 0) return common::Millis{0};
+    const auto left = std::chrono::ceil<common::Millis>(started_at_ + limit_ - Clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    return left;
+  }
+
+ private:
+  const common::Millis first_byte_;
+  const common::Millis limit_;
+  bool started_ = false;
+  Clock::time_point started_at_{};
+};
+
+HeadRead parsed_head(const common::ParseResult& parsed, Clock::time_point started) {
+  if (parsed.state == common::ParseState::complete) {
+    return {HeadRead::Kind::complete, parsed.consumed, 0, {}, started};
+  }
+  return {HeadRead::Kind::invalid, 0, common::status_for(parsed.error), parsed.reason, started};
+}
+
+// Waits for one complete request head, within HeadTimer's bounds (SO_RCVTIMEO is set to what is
+// left before each read, so that a head trickling in byte by byte still ends in time).
 HeadRead read_request_head(SessionState& state, common::Millis first_byte) {
   SocketReader& in = state.client_in;
-  const common::Millis limit = state.options.client_timeout;
-  HeadRead head;
-  std::optional<Clock::time_point> deadline;
-  if (!in.data().empty()) head.started = Clock::now();
-  if (!in.data().empty() && limit.count() > 0) deadline = head.started + limit;
-  size_t scanned = 0;
-  for (bool got_bytes = !in.data().empty();;) {
+  HeadTimer timer(first_byte, state.options.client_timeout);
+  if (!in.data().empty()) timer.start();  // pipelined behind the previous request
+  for (size_t scanned = 0;;) {
     const std::string_view data = in.data();
     if (worth_parsing(data, scanned, state.limits)) {
       const auto parsed = common::parse_request_head(data, state.limits, state.request);
-      if (parsed.state == common::ParseState::complete) {
-        head.kind = HeadRead::Kind::complete;
-        head.size = parsed.consumed;
-        return head;
-      }
-      if (parsed.state == common::ParseState::error) {
-        head.kind = HeadRead::Kind::invalid;
-        head.status = common::status_for(parsed.error);
-        head.reason = parsed.reason;
-        return head;
+      if (parsed.state != common::ParseState::incomplete) {
+        return parsed_head(parsed, timer.started_at());
       }
     }
     scanned = data.size();
-    common::Millis wait = got_bytes ? common::Millis{0} : first_byte;
-    if (deadline) {
-      wait = std::chrono::ceil<common::Millis>(*deadline - Clock::now());
-      if (wait.count() <= 0) return HeadRead{HeadRead::Kind::timed_out, 0, 408, {}, head.started};
+    const auto wait = timer.wait();
+    if (!wait) return {HeadRead::Kind::timed_out, 0, 408, {}, timer.started_at()};
+    auto n = in.read(*wait);
+    if (!n && timer.started() && n.error().code == common::Errc::timed_out) {
+      return {HeadRead::Kind::timed_out, 0, 408, {}, timer.started_at()};
     }
-    auto n = in.read(wait);
-    if (!n && got_bytes && n.error().code == common::Errc::timed_out) {
-      return HeadRead{HeadRead::Kind::timed_out, 0, 408, {}, head.started};
-    }
-    if (!n || *n == 0) return HeadRead{HeadRead::Kind::closed, 0, 0, {}, head.started};
-    if (!got_bytes) {
-      got_bytes = true;
-      head.started = Clock::now();
-      if (limit.count() > 0) deadline = head.started + limit;
-    }
+    if (!n || *n == 0) return {HeadRead::Kind::closed, 0, 0, {}, timer.started_at()};
+    timer.start();
   }
 }
 

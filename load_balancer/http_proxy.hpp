@@ -2,7 +2,8 @@
 // on its own (keep-alive and pipelining on the client side, a pool of idle connections on the
 // backend side), its head rewritten, its body streamed both ways, and failures hidden from the
 // client where that is safe: a failed connect moves on to the next backend, and an idempotent
-// request that a backend closed on without answering is replayed on another.
+// request that a backend closed on without answering is replayed on another. Every exchange
+// counts for or against its backend's passive health (Backend::record_traffic).
 #pragma once
 
 #include <cstddef>

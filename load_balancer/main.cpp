@@ -33,25 +33,33 @@ common::Millis positive_duration(const std::string& flag, const std::string& tex
   return duration;
 }
 
-const std::map<std::string, lb::Mode> kModes{{"tcp", lb::Mode::tcp}};
+const std::map<std::string, lb::Mode> kModes{{"tcp", lb::Mode::tcp}, {"http", lb::Mode::http}};
 const std::map<std::string, lb::CheckKind> kCheckKinds{{"tcp", lb::CheckKind::tcp},
                                                        {"http", lb::CheckKind::http}};
 
 struct Flags {
   std::string listen = "0.0.0.0:8080";
   std::string backends;
-  std::string mode = "tcp";
+  std::string mode = "http";
   std::string health_check = "tcp";
   std::string health_interval = "500ms";
   std::string health_timeout = "1s";
   std::string connect_timeout = "1s";
   std::string drain_timeout = "10s";
+  // HTTP mode
+  std::string client_timeout = "10s";
+  std::string server_timeout = "10s";
+  std::string idle_timeout = "60s";
+  std::string tunnel_timeout = "1h";
+  std::string max_header_bytes = "16k";
+  std::string max_body = "100m";
+  std::string upstream_idle_time = "30s";
 };
 
 void add_flags(CLI::App& app, Flags& flags, lb::Config& config) {
   app.add_option("--listen", flags.listen, "Address to accept clients on")->capture_default_str();
   app.add_option("--backends", flags.backends, "host:port[@weight],... (weight 1-256)")->required();
-  app.add_option("--mode", flags.mode, "tcp: relay bytes")
+  app.add_option("--mode", flags.mode, "http: balance each request; tcp: relay bytes")
       ->check(CLI::IsMember(kModes))
       ->capture_default_str();
   app.add_option("--health-check", flags.health_check, "tcp: connect; http: GET /health is 2xx")
@@ -77,6 +85,50 @@ void add_flags(CLI::App& app, Flags& flags, lb::Config& config) {
       ->capture_default_str();
 }
 
+void add_http_flags(CLI::App& app, Flags& flags, lb::Config& config) {
+  app.add_option("--client-timeout", flags.client_timeout,
+                 "A request head must arrive whole within this (else 408)")
+      ->capture_default_str();
+  app.add_option("--server-timeout", flags.server_timeout,
+                 "From a request to the backend's first response byte (else 504)")
+      ->capture_default_str();
+  app.add_option("--idle-timeout", flags.idle_timeout, "A keep-alive connection between requests")
+      ->capture_default_str();
+  app.add_option("--tunnel-timeout", flags.tunnel_timeout, "An idle upgraded (WebSocket) tunnel")
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", flags.max_header_bytes, "Largest request head (else 431)")
+      ->capture_default_str();
+  app.add_option("--max-body", flags.max_body, "Largest request body, 0 = no limit (else 413)")
+      ->capture_default_str();
+  app.add_option("--retries", config.http.retries,
+                 "Replays of an idempotent request a backend closed on without answering")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
+  app.add_option("--upstream-keepalive", config.upstream_pool.max_idle_per_backend,
+                 "Idle connections kept per backend, 0 = none")
+      ->check(CLI::Range(size_t{0}, size_t{10000}))
+      ->capture_default_str();
+  app.add_option("--upstream-idle-time", flags.upstream_idle_time,
+                 "An idle backend connection older than this is not reused")
+      ->capture_default_str();
+  app.add_option("--access-log", config.access_log, "One line per request to FILE, or - (stdout)");
+}
+
+void convert_http(const Flags& flags, lb::Config& config) {
+  config.http.client_timeout = positive_duration("--client-timeout", flags.client_timeout);
+  config.http.server_timeout = positive_duration("--server-timeout", flags.server_timeout);
+  config.http.idle_timeout = positive_duration("--idle-timeout", flags.idle_timeout);
+  config.http.tunnel_timeout = positive_duration("--tunnel-timeout", flags.tunnel_timeout);
+  const uint64_t head = checked("--max-header-bytes", common::parse_size(flags.max_header_bytes));
+  if (head < 1024 || head > 1024 * 1024) {
+    throw CLI::ValidationError("--max-header-bytes", flags.max_header_bytes + ": must be 1k to 1m");
+  }
+  config.http.max_header_bytes = static_cast<size_t>(head);
+  config.http.max_body = checked("--max-body", common::parse_size(flags.max_body));
+  config.upstream_pool.max_idle_time =
+      positive_duration("--upstream-idle-time", flags.upstream_idle_time);
+}
+
 void convert(const Flags& flags, lb::Config& config) {
   config.listen = checked("--listen", common::parse_address(flags.listen));
   config.backends = checked("--backends", lb::parse_backend_list(flags.backends));
@@ -86,14 +138,16 @@ void convert(const Flags& flags, lb::Config& config) {
   config.health.timeout = positive_duration("--health-timeout", flags.health_timeout);
   config.connect_timeout = positive_duration("--connect-timeout", flags.connect_timeout);
   config.drain_timeout = checked("--drain-timeout", common::parse_duration(flags.drain_timeout));
+  convert_http(flags, config);
 }
 
 // Fills config from the command line. Returns the exit status when main should stop: 0 after
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, lb::Config& config) {
-  CLI::App app{"TCP load balancer with active health checks", "load_balancer"};
+  CLI::App app{"HTTP and TCP load balancer with active health checks", "load_balancer"};
   Flags flags;
   add_flags(app, flags, config);
+  add_http_flags(app, flags, config);
   try {
     app.parse(argc, argv);
     convert(flags, config);

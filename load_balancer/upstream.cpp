@@ -5,9 +5,9 @@
 namespace lb {
 
 common::Result<Upstream> connect_upstream(BackendPool& pool, Tried& tried,
-                                          common::Millis connect_timeout) {
+                                          common::Millis connect_timeout, uint64_t affinity) {
   std::string last_failure;
-  while (Backend* backend = pool.pick(tried)) {
+  while (Backend* backend = pool.pick(tried, affinity)) {
     auto fd = common::connect_tcp(backend->address(), connect_timeout);
     if (fd) return Upstream{backend, std::move(*fd)};
     last_failure = fd.error().message;

@@ -2,6 +2,8 @@
 // to the next one when a connect fails, so that the client notices nothing.
 #pragma once
 
+#include <cstdint>
+
 #include "common/fd.hpp"
 #include "common/result.hpp"
 #include "common/socket.hpp"
@@ -15,11 +17,12 @@ struct Upstream {
   common::Fd fd;               // connected, blocking, TCP_NODELAY
 };
 
-// Picks a backend that is up and not in `tried`, and connects within `connect_timeout`. A backend
-// whose connect fails or times out is marked down at once (logged), appended to `tried`, and the
-// next one is picked. Fails with Errc::refused when none is left: "no backend is up" or
+// Picks a backend that is up and not in `tried` (`affinity`: the client's affinity_key(), for
+// source balancing), and connects within `connect_timeout`. A backend whose connect fails or
+// times out is marked down at once (logged), appended to `tried`, and the next one is picked.
+// Fails with Errc::refused when none is left: "no backend is up" or
 // "no backend left to try (last: connect 127.0.0.1:8082: Connection refused)".
 common::Result<Upstream> connect_upstream(BackendPool& pool, Tried& tried,
-                                          common::Millis connect_timeout);
+                                          common::Millis connect_timeout, uint64_t affinity = 0);
 
 }  // namespace lb

@@ -107,7 +107,7 @@ size_t UpstreamPool::idle_count(const Backend& backend) const {
 common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Tried& tried,
                                      const LeaseOptions& options) {
   std::string last_failure;
-  while (Backend* backend = pool.pick(tried)) {
+  while (Backend* backend = pool.pick(tried, options.affinity)) {
     if (!options.fresh) {
       if (common::Fd fd = idle.take(*backend)) return Lease{backend, std::move(fd), true};
     }

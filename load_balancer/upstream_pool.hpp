@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -62,6 +63,7 @@ struct LeaseOptions {
   common::Millis connect_timeout{1000};
   common::Millis io_timeout{10000};  // set on new connections (pooled ones have it already)
   bool fresh = false;                // skip the pool (a tunnel, or a retry after a stale one)
+  uint64_t affinity = 0;             // the client's affinity_key(), for source balancing
 };
 
 // Picks a backend that is up and not in `tried` (per request: the balancing decision) and hands

@@ -6,7 +6,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BUILD_DIR:-$root/build}
-servers=4 requests=20000 concurrency=8 mode=""
+servers=4 requests=20000 concurrency=8 mode=http
 
 usage() { sed -n '3p' "$0" >&2; exit 2; }
 [ "${1:-}" = demo ] || usage
@@ -33,6 +33,7 @@ trap cleanup EXIT
 # start NAME CMD...: runs CMD in the background and waits (up to 30 s) for its "listening on" line.
 start() {
   local name=$1; shift
+  : >"$work/$name.out"
   "$@" >"$work/$name.out" 2>"$work/$name.log" &
   pids+=($!)
   eval "pid_$name=$!"
@@ -54,23 +55,26 @@ for i in $(seq "$servers"); do
   start "s$i" "$bin/web_server" --listen 127.0.0.1:0 --name "s$i" --static-dir "$root/web_server/www"
   eval "backends=\${backends:+\$backends,}\$addr_s$i"
 done
-start lb "$bin/load_balancer" --listen 127.0.0.1:0 --backends "$backends" ${mode:+--mode "$mode"}
+start lb "$bin/load_balancer" --listen 127.0.0.1:0 --backends "$backends" --mode "$mode" \
+  --health-check http --health-interval 250ms
 url="http://$addr_lb/"
 
-echo "== $servers web servers ($backends) behind the balancer at $addr_lb"
+echo "== $servers web servers ($backends) behind the balancer ($mode mode) at $addr_lb"
 echo "== $requests requests over $concurrency keep-alive connections"
 "$bin/client" "$url" --requests "$requests" --concurrency "$concurrency"
 
 echo
-echo "== the same again, and s2 is killed (SIGKILL) a moment after the run starts"
-"$bin/client" "$url" --requests "$requests" --concurrency "$concurrency" &
+echo "== 3 seconds of load; s2 is killed (SIGKILL) after 1 s"
+"$bin/client" "$url" --duration 3s --concurrency "$concurrency" &
 client_pid=$!
-sleep 0.3
-kill -KILL "$pid_s2" 2>/dev/null || true
+sleep 1
+kill -KILL "$pid_s2"
+{ wait "$pid_s2"; } 2>/dev/null || true  # quietly: the shell would report "Killed"
 status=0
 wait "$client_pid" || status=$?
+# 1 means some requests failed: TCP mode cannot replay what was in flight on the dead server.
 [ $status -le 1 ] || exit $status
 echo
 echo "== what the balancer logged:"
-grep -E 'DOWN|UP|down|up' "$work/lb.log" | tail -n 5 || true
+grep -E 'is (DOWN|UP)|retry|retrying' "$work/lb.log" | tail -n 5 || true
 echo "== cluster stopped"

@@ -301,6 +301,7 @@ class HttpProxyTest : public testing::Test {
 
   std::unique_ptr<Client> client() { return std::make_unique<Client>(server_->local_address()); }
 
+  std::unique_ptr<AccessLog> access_log_;  // outlives the sessions that write to it
   HttpProxyOptions options_;
   std::vector<std::unique_ptr<FakeBackend>> backends_;
   std::unique_ptr<BackendPool> pool_;
@@ -661,7 +662,8 @@ TEST_F(HttpProxyTest, WritesOneAccessLogLinePerRequest) {
   std::remove(path.c_str());
   auto log = AccessLog::open(path);
   ASSERT_TRUE(log.ok()) << log.error().message;
-  options_.access_log = log->get();
+  access_log_ = std::move(*log);
+  options_.access_log = access_log_.get();
   FakeBackend& backend =
       add_backend(answering([](const Message&) { return ok_response("12345"); }));
   start();
