@@ -59,7 +59,8 @@ class Pump {
   bool empty() const { return head_ == tail_; }
 
   Result<size_t> fill() {
-    if (!buffer_) buffer_ = std::make_unique<char[]>(kBufferBytes);
+    // Not zero-filled: untouched pages of an idle relay cost no memory.
+    if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kBufferBytes);
     const ssize_t n = recv(from_.get(), buffer_.get(), kBufferBytes, MSG_DONTWAIT);
     if (n < 0)
       return retryable(errno) ? Result<size_t>(size_t{0}) : failure("recv", from_name_, errno);
