@@ -26,7 +26,8 @@ common::TcpServer::Handler Balancer::session_handler() {
 
 Balancer::Balancer(const Config& config)
     : config_(config),
-      pool_(config.backends, config.thresholds),
+      pool_(config.backends, config.thresholds, make_policy(config.balance, config.backends),
+            config.slow_start),
       upstreams_(pool_, config.upstream_pool),
       http_options_(config.http) {
   http_options_.connect_timeout = config.connect_timeout;

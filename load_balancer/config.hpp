@@ -11,6 +11,7 @@
 #include "load_balancer/health_checker.hpp"
 #include "load_balancer/health_state.hpp"
 #include "load_balancer/http_proxy.hpp"
+#include "load_balancer/pick_policy.hpp"
 #include "load_balancer/upstream_pool.hpp"
 
 namespace lb {
@@ -23,6 +24,8 @@ struct Config {
   common::Address listen;
   std::vector<BackendSpec> backends;  // at least one
   Mode mode = Mode::http;
+  Balance balance = Balance::roundrobin;
+  common::Millis slow_start{0};  // a backend back up ramps to its full weight over this; 0 = off
   HealthCheckOptions health;
   Thresholds thresholds;
   common::Millis connect_timeout{1000};

@@ -41,6 +41,8 @@ struct Flags {
   std::string listen = "0.0.0.0:8080";
   std::string backends;
   std::string mode = "http";
+  std::string balance = "roundrobin";
+  std::string slow_start = "0";
   std::string health_check = "tcp";
   std::string health_interval = "500ms";
   std::string health_timeout = "1s";
@@ -61,6 +63,12 @@ void add_flags(CLI::App& app, Flags& flags, lb::Config& config) {
   app.add_option("--backends", flags.backends, "host:port[@weight],... (weight 1-256)")->required();
   app.add_option("--mode", flags.mode, "http: balance each request; tcp: relay bytes")
       ->check(CLI::IsMember(kModes))
+      ->capture_default_str();
+  app.add_option("--balance", flags.balance,
+                 "roundrobin | leastconn | random2 | source (a client IP sticks to a backend)")
+      ->capture_default_str();
+  app.add_option("--slow-start", flags.slow_start,
+                 "A backend back up ramps from 10% to all of its weight over this, 0 = off")
       ->capture_default_str();
   app.add_option("--health-check", flags.health_check, "tcp: connect; http: GET /health is 2xx")
       ->check(CLI::IsMember(kCheckKinds))
@@ -133,6 +141,8 @@ void convert(const Flags& flags, lb::Config& config) {
   config.listen = checked("--listen", common::parse_address(flags.listen));
   config.backends = checked("--backends", lb::parse_backend_list(flags.backends));
   config.mode = kModes.at(flags.mode);  // IsMember has checked the names
+  config.balance = checked("--balance", lb::parse_balance(flags.balance));
+  config.slow_start = checked("--slow-start", common::parse_duration(flags.slow_start));
   config.health.kind = kCheckKinds.at(flags.health_check);
   config.health.interval = positive_duration("--health-interval", flags.health_interval);
   config.health.timeout = positive_duration("--health-timeout", flags.health_timeout);

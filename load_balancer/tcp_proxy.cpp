@@ -9,7 +9,7 @@ namespace lb {
 void serve_tcp_session(const common::Fd& client, const common::Address& peer, BackendPool& pool,
                        const TcpProxyOptions& options) {
   Tried tried;
-  auto upstream = connect_upstream(pool, tried, options.connect_timeout);
+  auto upstream = connect_upstream(pool, tried, options.connect_timeout, affinity_key(peer));
   if (!upstream) {
     common::log("client ", peer.to_string(), ": closing: ", upstream.error().message);
     return;
