@@ -45,6 +45,20 @@ bench:
 	$(BUILD)/bench_micro --benchmark_min_time=0.2
 	BUILD_DIR=$(BUILD) bench/compare.sh
 
+# libFuzzer targets for the wire code, each run for FUZZ_SECONDS on top of the committed seed
+# corpus (new inputs go to build-fuzz/, the committed corpus is only read).
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@mkdir -p build-fuzz/corpus/request_parser build-fuzz/corpus/chunked
+	clang++ $(FUZZ_FLAGS) tests/fuzz/request_parser_fuzz.cpp common/http_parser.cpp -o build-fuzz/request_parser_fuzz
+	clang++ $(FUZZ_FLAGS) tests/fuzz/chunked_fuzz.cpp common/chunked.cpp common/http_parser.cpp -o build-fuzz/chunked_fuzz
+	build-fuzz/request_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  build-fuzz/corpus/request_parser tests/fuzz/corpus/request_parser
+	build-fuzz/chunked_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  build-fuzz/corpus/chunked tests/fuzz/corpus/chunked
+
 deps:
 	@scripts/install-deps.sh all
 

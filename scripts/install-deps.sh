@@ -7,7 +7,7 @@ declare -A groups=(
   [build]="g++ make cmake ninja-build libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev"
   [test]="python3 python3-websockets procps"
   [bench]="libbenchmark-dev haproxy nginx-light wrk procps"
-  [fuzz]="clang"
+  [fuzz]="clang libclang-rt-14-dev"
 )
 
 wanted=()
