@@ -29,14 +29,14 @@ asan:
 	@$(call compile,build-asan)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_ARGS)
 
-# The threaded parts: the executor, the accept loop, the relay, and every integration test (the
-# servers themselves run under ThreadSanitizer there).
+# Every test under ThreadSanitizer: the executor, the accept loop, the relay and the pools in the
+# unit tests, and the servers themselves (built with it) in the integration tests.
 tsan:
 	@scripts/install-deps.sh build test
 	@$(call configure,build-tsan,Debug,-DSANITIZE=thread)
 	@$(call compile,build-tsan)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  ctest $(CTEST_ARGS) -L integration -R "$(TSAN_TESTS)"
+	  ctest $(CTEST_ARGS)
 
 bench:
 	@scripts/install-deps.sh build bench
