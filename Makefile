@@ -9,7 +9,7 @@ CTEST_ARGS ?= --output-on-failure -j2 --timeout 600
 configure = cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(2) -DWERROR=$(WERROR) $(3) >/dev/null
 compile   = cmake --build $(1) -j$$(nproc)
 
-.PHONY: all test demo bench asan tsan fuzz deps install clean
+.PHONY: all test demo bench asan tsan fuzz deps clean
 
 all:
 	@scripts/install-deps.sh build
