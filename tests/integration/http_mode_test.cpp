@@ -13,7 +13,6 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -65,9 +64,8 @@ std::string backends_flag(const std::vector<std::unique_ptr<Server>>& servers) {
 }
 
 harness::Process start_balancer(const std::string& backends, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {harness::exe("load_balancer"), "--mode",    "http",
-                                   "--listen",                    "127.0.0.1:0", "--backends",
-                                   backends};
+  std::vector<std::string> argv = {harness::exe("load_balancer"), "--mode", "http"};
+  argv.insert(argv.end(), {"--listen", "127.0.0.1:0", "--backends", backends});
   argv.insert(argv.end(), extra.begin(), extra.end());
   return harness::Process(std::move(argv));
 }
@@ -211,9 +209,9 @@ size_t lines_naming(const std::string& path, const std::string& word) {
 TEST(HttpModeTest, KeepAliveRunHasNoFailuresWhenAServerIsKilledAndRestarted) {
   auto servers = start_web_servers(4);
   const std::string log_path = harness::temp_dir() + "/access.log";
-  harness::Process balancer =
-      start_balancer(backends_flag(servers), {"--health-check", "http", "--health-interval",
-                                              "200ms", "--access-log", log_path});
+  harness::Process balancer = start_balancer(
+      backends_flag(servers),
+      {"--health-check", "http", "--health-interval", "200ms", "--access-log", log_path});
   const std::string address = balancer.wait_listening();
   ASSERT_FALSE(address.empty()) << balancer.err();
   harness::Process client = start_client(address, {"--duration", "4s", "--concurrency", "8"});
@@ -235,8 +233,7 @@ TEST(HttpModeTest, KeepAliveRunHasNoFailuresWhenAServerIsKilledAndRestarted) {
   EXPECT_GT(result.value("requests", 0), 0);
   EXPECT_EQ(result.value("failed", -1), 0) << result.dump(1) << "\n" << balancer.err();
   EXPECT_GT(backend_count(result, "s3"), 0) << result.dump(1);
-  EXPECT_TRUE(eventually([&] { return get_backend(address) == "s3-restarted"; }))
-      << balancer.err();
+  EXPECT_TRUE(eventually([&] { return get_backend(address) == "s3-restarted"; })) << balancer.err();
 }
 
 // Each request is balanced on its own, so two keep-alive connections still reach all four.
@@ -277,13 +274,12 @@ std::vector<HostileRequest> hostile_requests() {
       {"BareLf", "GET / HTTP/1.1\nHost: test\n\n", 400},
       {"MissingHost", "GET / HTTP/1.1\r\nX-A: 1\r\n\r\n", 400},
       {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
-      {"HeaderOf20KiB", "GET / HTTP/1.1\r\nHost: test\r\nX-Big: " + std::string(20 * 1024, 'a') +
-                            "\r\n\r\n",
-       431},
+      {"HeaderOf20KiB",
+       "GET / HTTP/1.1\r\nHost: test\r\nX-Big: " + std::string(20 * 1024, 'a') + "\r\n\r\n", 431},
       {"UriOf10KiB", "GET /" + std::string(10 * 1024, 'a') + " HTTP/1.1\r\nHost: test\r\n\r\n",
        414},
-      {"ContentLengthOverMaxBody",
-       post + "Content-Length: 2048\r\n\r\n" + std::string(2048, 'b'), 413},
+      {"ContentLengthOverMaxBody", post + "Content-Length: 2048\r\n\r\n" + std::string(2048, 'b'),
+       413},
       {"ChunkedBodyOverMaxBody",
        post + "Transfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(2048, 'b') +
            "\r\n0\r\n\r\n",
@@ -314,8 +310,8 @@ TEST(HttpModeTest, RefusesMalformedAndHostileRequestsAndClosesTheConnection) {
   }
   // Connection threads park for 30 s before they exit; a thread still serving a connection never
   // does, so the count returns to where it was only if every session ended.
-  EXPECT_TRUE(eventually([&] { return harness::thread_count(balancer.pid()) == threads_before; },
-                         120s))
+  EXPECT_TRUE(
+      eventually([&] { return harness::thread_count(balancer.pid()) == threads_before; }, 120s))
       << harness::thread_count(balancer.pid()) << " threads, " << threads_before << " before";
 }
 
@@ -403,15 +399,10 @@ class FakeBackend {
   std::thread thread_;
 };
 
-harness::Process start_balancer_for(const FakeBackend& backend,
-                                    std::vector<std::string> extra = {}) {
-  return start_balancer(backend.address(), std::move(extra));
-}
-
 TEST(HttpModeBackendTest, BackendThatNeverAnswersGets504) {
   std::vector<common::Fd> held;  // used by the backend's thread only, until it is joined
   FakeBackend backend([&held](common::Fd fd) { held.push_back(std::move(fd)); });
-  harness::Process balancer = start_balancer_for(backend, {"--server-timeout", "1s"});
+  harness::Process balancer = start_balancer(backend.address(), {"--server-timeout", "1s"});
   const std::string address = balancer.wait_listening();
   ASSERT_FALSE(address.empty()) << balancer.err();
   const std::string response =
@@ -423,7 +414,7 @@ TEST(HttpModeBackendTest, BackendThatAnswersGarbageGets502) {
   FakeBackend backend([](common::Fd fd) {
     if (!read_request_head(fd).empty()) (void)common::send_all(fd, "HELLO\r\n\r\n");
   });
-  harness::Process balancer = start_balancer_for(backend);
+  harness::Process balancer = start_balancer(backend.address());
   const std::string address = balancer.wait_listening();
   ASSERT_FALSE(address.empty()) << balancer.err();
   const std::string response =
@@ -440,7 +431,7 @@ TEST(HttpModeBackendTest, ResponseCutShortByAResetClosesTheClientConnection) {
     const linger reset{1, 0};  // close() sends RST instead of FIN
     (void)::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   });
-  harness::Process balancer = start_balancer_for(backend);
+  harness::Process balancer = start_balancer(backend.address());
   const std::string address = balancer.wait_listening();
   ASSERT_FALSE(address.empty()) << balancer.err();
   // Keep-alive asked for: the balancer, not the request, must end the connection.
@@ -480,7 +471,7 @@ TEST(HttpModeBackendTest, AppendsForwardedForAndDropsHopByHopFields) {
     }
     (void)common::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
   });
-  harness::Process balancer = start_balancer_for(backend);
+  harness::Process balancer = start_balancer(backend.address());
   const std::string address = balancer.wait_listening();
   ASSERT_FALSE(address.empty()) << balancer.err();
   const common::Fd fd = connect_to(address);
