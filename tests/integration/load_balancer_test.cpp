@@ -15,37 +15,13 @@
 
 #include "common/address.hpp"
 #include "common/socket.hpp"
+#include "tests/integration/cluster.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
-struct Server {
-  harness::Process process;
-  std::string address;  // "127.0.0.1:PORT"
-};
-
-std::unique_ptr<Server> start_web_server(const std::string& name,
-                                         const std::string& listen = "127.0.0.1:0") {
-  harness::Process process({harness::exe("web_server"), "--listen", listen, "--name", name});
-  std::string address = process.wait_listening();
-  EXPECT_FALSE(address.empty()) << "web_server " << name << " did not start: " << process.err();
-  return std::make_unique<Server>(Server{std::move(process), std::move(address)});
-}
-
-std::vector<std::unique_ptr<Server>> start_web_servers(int n) {
-  std::vector<std::unique_ptr<Server>> servers;
-  for (int i = 0; i < n; ++i) servers.push_back(start_web_server("s" + std::to_string(i)));
-  return servers;
-}
-
-std::string backends_flag(const std::vector<std::unique_ptr<Server>>& servers) {
-  std::string list;
-  for (const auto& server : servers) list += (list.empty() ? "" : ",") + server->address;
-  return list;
-}
+using namespace harness;
 
 // Checks come often (unless `extra` says otherwise) so that the tests see state changes soon.
 harness::Process start_balancer(const std::string& backends, std::vector<std::string> extra = {}) {
@@ -58,41 +34,12 @@ harness::Process start_balancer(const std::string& backends, std::vector<std::st
   return harness::Process(std::move(argv));
 }
 
-// The value of the response's X-Backend field, or "" when there is none.
-std::string backend_of(const std::string& response) {
-  std::string lower = response.substr(0, response.find("\r\n\r\n"));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const std::string field = "\r\nx-backend:";
-  const size_t at = lower.find(field);
-  if (at == std::string::npos) return "";
-  const size_t start = response.find_first_not_of(' ', at + field.size());
-  return response.substr(start, response.find("\r\n", start) - start);
-}
-
 // One GET / on a new connection through the balancer: the backend's name, or "" on failure.
 std::string get_backend(const std::string& balancer, std::string* failure = nullptr) {
   const std::string response = harness::exchange(balancer, harness::get_request("/"));
-  const std::string name = harness::status_of(response) == 200 ? backend_of(response) : "";
+  const std::string name = harness::status_of(response) == 200 ? field_of(response, "x-backend") : "";
   if (name.empty() && failure != nullptr) *failure = response.substr(0, 200);
   return name;
-}
-
-// Polls `condition` every 20ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = Clock::now() + timeout;
-  while (!condition()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
-// A port on 127.0.0.1 that nothing listens on (bound once, then released).
-std::string free_address() {
-  auto listener = common::listen_tcp(*common::parse_address("127.0.0.1:0"));
-  EXPECT_TRUE(listener.ok());
-  return common::local_address(*listener)->to_string();
 }
 
 TEST(LoadBalancerTest, SpreadsNewConnectionsEvenlyOverFourServers) {
@@ -317,7 +264,7 @@ TEST(LoadBalancerTest, DrainLetsAnOpenConnectionFinish) {
   ASSERT_TRUE(common::send_all(*client, "Connection: close\r\n\r\n").ok());
   const std::string response = read_response(*client);
   EXPECT_EQ(harness::status_of(response), 200) << response;
-  EXPECT_EQ(backend_of(response), "s0");
+  EXPECT_EQ(field_of(response, "x-backend"), "s0");
   client->reset();  // the client's end of the stream: the relay is done in both directions
   EXPECT_EQ(balancer.wait_exit(), 0) << balancer.err();
   EXPECT_EQ(balancer.err().find("drain timeout passed"), std::string::npos) << balancer.err();
