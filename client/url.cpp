@@ -8,13 +8,6 @@ namespace client {
 
 namespace {
 
-common::Error bad(std::string_view text, std::string_view why) {
-  std::string message(text);
-  message += ": ";
-  message += why;
-  return common::Error{common::Errc::invalid_argument, std::move(message)};
-}
-
 // `lower_prefix` is in lower case.
 bool starts_with_icase(std::string_view text, std::string_view lower_prefix) {
   return text.size() >= lower_prefix.size() &&
@@ -36,21 +29,24 @@ struct Authority {
 };
 
 common::Result<Authority> split_authority(std::string_view text, std::string_view authority) {
-  if (authority.find('@') != std::string_view::npos) return bad(text, "user info is not supported");
+  if (authority.find('@') != std::string_view::npos)
+    return common::invalid_value(text, "user info is not supported");
   Authority out;
   std::string_view rest;
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return bad(text, "missing ']' after the IPv6 address");
+    if (close == std::string_view::npos)
+      return common::invalid_value(text, "missing ']' after the IPv6 address");
     out.host = std::string(authority.substr(1, close - 1));
     rest = authority.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return bad(text, "unexpected text after ']'");
+    if (!rest.empty() && rest.front() != ':')
+      return common::invalid_value(text, "unexpected text after ']'");
   } else {
     const size_t colon = authority.find(':');
     out.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) rest = authority.substr(colon);
   }
-  if (out.host.empty()) return bad(text, "missing host");
+  if (out.host.empty()) return common::invalid_value(text, "missing host");
   if (!rest.empty()) {
     out.has_port = true;
     out.port = rest.substr(1);
@@ -62,8 +58,10 @@ common::Result<uint16_t> parse_port(std::string_view text, std::string_view digi
   unsigned value = 0;
   const char* end = digits.data() + digits.size();
   const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
-  if (digits.empty() || ec != std::errc() || ptr != end) return bad(text, "port is not a number");
-  if (value == 0 || value > 65535) return bad(text, "port out of range (1-65535)");
+  if (digits.empty() || ec != std::errc() || ptr != end)
+    return common::invalid_value(text, "port is not a number");
+  if (value == 0 || value > 65535)
+    return common::invalid_value(text, "port out of range (1-65535)");
   return static_cast<uint16_t>(value);
 }
 
@@ -80,7 +78,8 @@ std::string Url::to_string() const { return "http://" + authority() + target; }
 common::Result<Url> parse_url(std::string_view text) {
   std::string_view rest = text;
   if (const size_t scheme = rest.find("://"); scheme != std::string_view::npos) {
-    if (!starts_with_icase(rest, "http://")) return bad(text, "only http:// is supported");
+    if (!starts_with_icase(rest, "http://"))
+      return common::invalid_value(text, "only http:// is supported");
     rest.remove_prefix(scheme + 3);
   }
   rest = rest.substr(0, rest.find('#'));
@@ -97,7 +96,7 @@ common::Result<Url> parse_url(std::string_view text) {
   if (slash != std::string_view::npos) {
     const std::string_view target = rest.substr(slash);
     if (std::any_of(target.begin(), target.end(), bad_target_char)) {
-      return bad(text, "spaces or control characters in the path");
+      return common::invalid_value(text, "spaces or control characters in the path");
     }
     url.target = target.front() == '?' ? "/" + std::string(target) : std::string(target);
   }
