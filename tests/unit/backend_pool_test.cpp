@@ -13,6 +13,7 @@
 
 #include "common/address.hpp"
 #include "load_balancer/policies/power_of_two.hpp"
+#include "tests/unit/lb_test_support.hpp"
 
 namespace lb {
 namespace {
@@ -20,17 +21,7 @@ namespace {
 using Clock = Backend::Clock;
 using std::chrono::seconds;
 
-// Specs for 127.0.0.1 ports 1.. with the given weights.
-std::vector<BackendSpec> specs_of(const std::vector<int>& weights) {
-  std::string list;
-  for (size_t i = 0; i < weights.size(); ++i) {
-    if (i > 0) list += ',';
-    list += "127.0.0.1:" + std::to_string(i + 1) + "@" + std::to_string(weights[i]);
-  }
-  auto specs = parse_backend_list(list);
-  EXPECT_TRUE(specs.ok()) << specs.error().message;
-  return std::move(*specs);
-}
+using test::specs_of;
 
 // Backends with the given weights; rise and fall of 1 so that one check flips a backend.
 BackendPool make_pool(const std::vector<int>& weights, Balance balance = Balance::roundrobin,

@@ -13,6 +13,7 @@
 #include "load_balancer/policies/least_conn.hpp"
 #include "load_balancer/policies/power_of_two.hpp"
 #include "load_balancer/policies/round_robin.hpp"
+#include "tests/unit/lb_test_support.hpp"
 
 namespace lb {
 namespace {
@@ -26,17 +27,7 @@ std::vector<Candidate> idle(const std::vector<size_t>& indexes) {
   return out;
 }
 
-// Specs for 127.0.0.1 ports 1.. with the given weights.
-std::vector<BackendSpec> specs_of(const std::vector<int>& weights) {
-  std::string list;
-  for (size_t i = 0; i < weights.size(); ++i) {
-    if (i > 0) list += ',';
-    list += "127.0.0.1:" + std::to_string(i + 1) + "@" + std::to_string(weights[i]);
-  }
-  auto specs = parse_backend_list(list);
-  EXPECT_TRUE(specs.ok()) << specs.error().message;
-  return std::move(*specs);
-}
+using test::specs_of;
 
 // A well spread key per number, as affinity_key gives for different clients.
 uint64_t key(int n) { return stable_hash(std::to_string(n)); }
