@@ -1,0 +1,469 @@
+#include "web_server/store/store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "tests/unit/temp_dir.hpp"
+#include "web_server/store/hlc.hpp"
+
+namespace web::store {
+namespace {
+
+constexpr OriginId kA = 0xaaaa;
+constexpr OriginId kB = 0xbbbb;
+constexpr OriginId kC = 0xcccc;
+
+// An hlc at the current wall time (plus `ms`), so that remote changes look recent.
+uint64_t hlc_at(int64_t ms = 0) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return static_cast<uint64_t>(now.count() + ms) << 16;
+}
+
+Change change(OriginId origin, uint64_t seq, uint64_t hlc, std::string key,
+              std::optional<std::string> value) {
+  return Change{origin, seq, {hlc, origin}, std::move(key), std::move(value)};
+}
+
+// The first column of the first row, read behind the store's back through a connection of its
+// own (what another process would find in the file is the point).
+std::string query(const std::filesystem::path& file, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  const unsigned char* text = sqlite3_column_text(stmt, 0);
+  std::string out = text != nullptr ? reinterpret_cast<const char*>(text) : "";
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+int64_t count(const std::filesystem::path& file, const char* sql) {
+  return std::stoll(query(file, sql));
+}
+
+class StoreTest : public testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  std::filesystem::path file() const { return dir_.path() / "data" / "s1" / "store.db"; }
+
+  void reopen() {
+    store_.reset();
+    auto opened = Store::open({file().string()});
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+
+  std::optional<std::string> value_of(std::string_view key) const {
+    auto entry = store_->get(key);
+    return entry ? std::optional<std::string>(entry->value) : std::nullopt;
+  }
+
+  test_support::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, PutThenGetReturnsTheValueAndVersion) {
+  auto put = store_->put("a/b", "hello");
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_EQ(put->origin, store_->id());
+  EXPECT_EQ(put->seq, 1u);
+  EXPECT_EQ(put->version.origin, store_->id());
+  auto entry = store_->get("a/b");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->key, "a/b");
+  EXPECT_EQ(entry->value, "hello");
+  EXPECT_EQ(entry->version, put->version);
+  EXPECT_FALSE(store_->get("a"));
+}
+
+TEST_F(StoreTest, PutOfTheSameValueWritesANewVersion) {
+  auto first = store_->put("k", "v");
+  auto second = store_->put("k", "v");
+  ASSERT_TRUE(first && second);
+  EXPECT_GT(second->version, first->version);
+  EXPECT_EQ(second->seq, 2u);
+  EXPECT_EQ(store_->get("k")->version, second->version);
+}
+
+TEST_F(StoreTest, EmptyValueIsAValueNotADelete) {
+  ASSERT_TRUE(store_->put("k", ""));
+  ASSERT_EQ(value_of("k"), "");
+  EXPECT_EQ(store_->changes_after(store_->id(), 0, 10).at(0).value, "");
+}
+
+TEST_F(StoreTest, BinaryValuesRoundTrip) {
+  const std::string value("\0\xff\x01zz", 5);
+  ASSERT_TRUE(store_->put("bin", value));
+  EXPECT_EQ(value_of("bin"), value);
+}
+
+TEST_F(StoreTest, RejectsBadKeysAndOversizedValues) {
+  auto bad_key = store_->put("a//b", "v");
+  ASSERT_FALSE(bad_key);
+  EXPECT_EQ(bad_key.error().code, common::Errc::invalid_argument);
+  EXPECT_NE(bad_key.error().message.find("a//b"), std::string::npos);
+  auto too_big = store_->put("k", std::string(kMaxValueBytes + 1, 'x'));
+  ASSERT_FALSE(too_big);
+  EXPECT_EQ(too_big.error().code, common::Errc::limit_exceeded);
+  ASSERT_TRUE(store_->put("k", std::string(kMaxValueBytes, 'x')));
+  EXPECT_EQ(value_of("k")->size(), kMaxValueBytes);
+  EXPECT_FALSE(store_->remove("../x"));
+  EXPECT_EQ(store_->summary()[store_->id()], 1u);
+}
+
+TEST_F(StoreTest, ListReturnsLiveKeysWithThePrefixInOrderUpToTheLimit) {
+  for (const char* key : {"b/2", "a", "b/1", "b/3", "c", "b", "b0", "b/1/x"}) {
+    ASSERT_TRUE(store_->put(key, std::string("v-") + key));
+  }
+  ASSERT_TRUE(store_->remove("b/3"));
+  auto keys = [&](std::string_view prefix, size_t limit) {
+    std::vector<std::string> out;
+    for (const Entry& e : store_->list(prefix, limit)) out.push_back(e.key);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(keys("b/", 10), (V{"b/1", "b/1/x", "b/2"}));
+  EXPECT_EQ(keys("b", 10), (V{"b", "b/1", "b/1/x", "b/2", "b0"}));
+  EXPECT_EQ(keys("", 3), (V{"a", "b", "b/1"}));
+  EXPECT_EQ(keys("", 100).size(), 7u);
+  EXPECT_EQ(keys("b/", 0), V{});
+  EXPECT_EQ(keys("zz", 10), V{});
+  EXPECT_EQ(keys("b ", 10), V{});
+  EXPECT_EQ(store_->list("b/2", 1).at(0).value, "v-b/2");
+}
+
+TEST_F(StoreTest, RemoveDeletesAndRemovingAgainWritesNothing) {
+  ASSERT_TRUE(store_->put("k", "v"));
+  auto removed = store_->remove("k");
+  ASSERT_TRUE(removed) << removed.error().message;
+  ASSERT_TRUE(*removed);
+  EXPECT_FALSE((*removed)->value);
+  EXPECT_EQ((*removed)->seq, 2u);
+  EXPECT_FALSE(store_->get("k"));
+  auto again = store_->remove("k");
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  auto absent = store_->remove("never");
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(*absent);
+  EXPECT_EQ(store_->summary()[store_->id()], 2u);
+  EXPECT_EQ(store_->changes_after(store_->id(), 0, 100).size(), 2u);
+}
+
+TEST_F(StoreTest, CreatesTheFileWithWalAndTheSchema) {
+  EXPECT_TRUE(std::filesystem::exists(file()));
+  ASSERT_TRUE(store_->put("k", "v"));
+  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM kv"), 1);
+  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM changelog"), 1);
+  EXPECT_EQ(count(file(), "SELECT value FROM meta WHERE name = 'hlc'"),
+            static_cast<int64_t>(store_->get("k")->version.hlc));
+  EXPECT_NE(store_->id(), 0u);
+  EXPECT_EQ(query(file(), "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(StoreTest, ReopenKeepsDataIdentityAndSequence) {
+  const OriginId id = store_->id();
+  auto first = store_->put("a", "1");
+  ASSERT_TRUE(first && store_->put("b", "2") && store_->remove("b"));
+  reopen();
+  EXPECT_EQ(store_->id(), id);
+  EXPECT_EQ(value_of("a"), "1");
+  EXPECT_FALSE(store_->get("b"));
+  EXPECT_EQ(store_->summary()[id], 3u);
+  auto next = store_->put("a", "3");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, 4u);
+  EXPECT_GT(next->version, first->version);
+}
+
+TEST_F(StoreTest, ReopenedClockStaysAheadOfAPeerWriteItSaw) {
+  // A peer's clock runs 400ms ahead (within skew): after a restart, a local write that follows
+  // the peer's write must still win, even though our wall clock is behind it.
+  const uint64_t ahead = hlc_at(400);
+  ASSERT_TRUE(store_->apply(change(kA, 1, ahead, "k", "peer")));
+  reopen();
+  auto mine = store_->put("k", "mine");
+  ASSERT_TRUE(mine);
+  EXPECT_GT(mine->version.hlc, ahead);
+  EXPECT_EQ(value_of("k"), "mine");
+}
+
+TEST_F(StoreTest, TwoStoresGetDifferentIds) {
+  auto other = Store::open({(dir_.path() / "other.db").string()});
+  ASSERT_TRUE(other);
+  EXPECT_NE((*other)->id(), store_->id());
+}
+
+TEST_F(StoreTest, OpenFailsWithTheFileNamed) {
+  dir_.write("not-a-db", std::string(4096, 'x'));
+  auto garbage = Store::open({(dir_.path() / "not-a-db").string()});
+  ASSERT_FALSE(garbage);
+  EXPECT_NE(garbage.error().message.find("not-a-db"), std::string::npos) << garbage.error().message;
+  dir_.write("plain-file", "x");
+  auto under_file = Store::open({(dir_.path() / "plain-file" / "store.db").string()});
+  ASSERT_FALSE(under_file);
+  EXPECT_NE(under_file.error().message.find("plain-file"), std::string::npos)
+      << under_file.error().message;
+}
+
+TEST_F(StoreTest, ApplyIsIdempotent) {
+  const Change c = change(kA, 1, hlc_at(), "k", "v");
+  auto first = store_->apply(c);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(*first);
+  auto second = store_->apply(c);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(*second);
+  // Same (origin, seq) with other content is still the same change: nothing written.
+  auto forged = store_->apply(change(kA, 1, hlc_at(100), "k", "other"));
+  ASSERT_TRUE(forged);
+  EXPECT_FALSE(*forged);
+  EXPECT_EQ(value_of("k"), "v");
+  EXPECT_EQ(store_->changes_after(kA, 0, 10).size(), 1u);
+}
+
+TEST_F(StoreTest, ApplyRejectsMalformedChanges) {
+  Change mismatched = change(kA, 1, hlc_at(), "k", "v");
+  mismatched.version.origin = kB;
+  for (const Change& bad : {change(kA, 0, hlc_at(), "k", "v"), change(0, 1, hlc_at(), "k", "v"),
+                            change(kA, 1, hlc_at(), "/k", "v"), mismatched,
+                            change(kA, 1, hlc_at(), "k", std::string(kMaxValueBytes + 1, 'v'))}) {
+    EXPECT_FALSE(store_->apply(bad)) << bad.key << " seq " << bad.seq;
+  }
+  EXPECT_TRUE(store_->summary().empty());
+}
+
+struct LwwCase {
+  const char* name;
+  Version existing;
+  Version incoming;
+  bool incoming_wins;
+};
+
+class StoreLwwTest : public StoreTest, public testing::WithParamInterface<LwwCase> {};
+
+TEST_P(StoreLwwTest, LastWriterWinsByHlcThenOrigin) {
+  const LwwCase& c = GetParam();
+  const uint64_t base = hlc_at();
+  ASSERT_TRUE(store_->apply(change(c.existing.origin, 1, base + c.existing.hlc, "k", "existing")));
+  std::vector<bool> won;
+  store_->add_listener([&](const Change&, bool w) { won.push_back(w); });
+  auto applied = store_->apply(change(c.incoming.origin, 1, base + c.incoming.hlc, "k", "incoming"));
+  ASSERT_TRUE(applied && *applied);
+  EXPECT_EQ(value_of("k"), c.incoming_wins ? "incoming" : "existing");
+  EXPECT_EQ(won, std::vector<bool>{c.incoming_wins});
+  // Both are in the log either way, for relaying.
+  EXPECT_EQ(store_->changes_after(c.incoming.origin, 0, 10).size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, StoreLwwTest,
+    testing::Values(LwwCase{"OlderRemoteLoses", {10, kA}, {5, kB}, false},
+                    LwwCase{"NewerRemoteWins", {10, kA}, {11, kB}, true},
+                    LwwCase{"NewerRemoteWinsOverHigherOrigin", {10, kB}, {11, kA}, true},
+                    LwwCase{"EqualHlcHigherOriginWins", {10, kA}, {10, kB}, true},
+                    LwwCase{"EqualHlcLowerOriginLoses", {10, kB}, {10, kA}, false}),
+    [](const testing::TestParamInfo<LwwCase>& param_info) { return param_info.param.name; });
+
+TEST_F(StoreTest, ApplyOfADeleteRemovesTheKeyOnlyWhenNewer) {
+  const uint64_t base = hlc_at();
+  ASSERT_TRUE(store_->apply(change(kA, 1, base + 10, "gone", "v")));
+  ASSERT_TRUE(store_->apply(change(kA, 2, base + 10, "kept", "v")));
+  ASSERT_TRUE(store_->apply(change(kB, 1, base + 20, "gone", std::nullopt)));
+  ASSERT_TRUE(store_->apply(change(kB, 2, base + 5, "kept", std::nullopt)));
+  EXPECT_FALSE(store_->get("gone"));
+  EXPECT_EQ(value_of("kept"), "v");
+  EXPECT_EQ(store_->list("", 10).size(), 1u);
+  auto removed = store_->remove("gone");
+  ASSERT_TRUE(removed);
+  EXPECT_FALSE(*removed);
+  // An older put arriving after the delete stays deleted.
+  ASSERT_TRUE(store_->apply(change(kC, 1, base + 15, "gone", "late")));
+  EXPECT_FALSE(store_->get("gone"));
+}
+
+TEST_F(StoreTest, FarAheadRemoteWriteIsKeptButDoesNotDragTheClock) {
+  const uint64_t hour_ahead = hlc_at(3'600'000);
+  auto applied = store_->apply(change(kA, 1, hour_ahead, "k", "future"));
+  ASSERT_TRUE(applied && *applied);
+  EXPECT_EQ(value_of("k"), "future");
+  auto mine = store_->put("other", "v");
+  ASSERT_TRUE(mine);
+  EXPECT_LT(mine->version.hlc, hlc_at(60'000));
+}
+
+TEST_F(StoreTest, SummaryIsTheHighestContiguousSeqPerOrigin) {
+  const uint64_t t = hlc_at();
+  for (const uint64_t seq : {1, 2, 3, 5, 7}) {
+    ASSERT_TRUE(store_->apply(change(kA, seq, t + seq, "a" + std::to_string(seq), "v")));
+  }
+  ASSERT_TRUE(store_->apply(change(kB, 2, t, "b", "v")));
+  ASSERT_TRUE(store_->put("mine", "v"));
+  EXPECT_EQ(store_->summary(), (Summary{{kA, 3}, {kB, 0}, {store_->id(), 1}}));
+  ASSERT_TRUE(store_->apply(change(kA, 4, t + 4, "a4", "v")));
+  EXPECT_EQ(store_->summary()[kA], 5u);
+  reopen();  // rebuilt from the log, gaps included
+  EXPECT_EQ(store_->summary(), (Summary{{kA, 5}, {kB, 0}, {store_->id(), 1}}));
+  ASSERT_TRUE(store_->apply(change(kA, 6, t + 6, "a6", "v")));
+  EXPECT_EQ(store_->summary()[kA], 7u);
+}
+
+TEST_F(StoreTest, ChangesAfterListsAnOriginsLogInSeqOrder) {
+  const uint64_t t = hlc_at();
+  for (const uint64_t seq : {3, 1, 4, 2, 6}) {
+    ASSERT_TRUE(store_->apply(change(kA, seq, t + seq, "k" + std::to_string(seq),
+                                     seq == 4 ? std::nullopt : std::optional<std::string>("v"))));
+  }
+  ASSERT_TRUE(store_->apply(change(kB, 1, t, "b", "v")));
+  const std::vector<Change> got = store_->changes_after(kA, 1, 3);
+  ASSERT_EQ(got.size(), 3u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, i + 2);
+    EXPECT_EQ(got[i].origin, kA);
+    EXPECT_EQ(got[i].version, (Version{t + i + 2, kA}));
+    EXPECT_EQ(got[i].key, "k" + std::to_string(i + 2));
+  }
+  EXPECT_FALSE(got[2].value);
+  EXPECT_EQ(got[0].value, "v");
+  EXPECT_EQ(store_->changes_after(kA, 4, 100).size(), 1u);
+  EXPECT_TRUE(store_->changes_after(kA, 6, 100).empty());
+  EXPECT_TRUE(store_->changes_after(kC, 0, 100).empty());
+}
+
+TEST_F(StoreTest, PurgeDropsOnlyCoveredTombstonesAndSupersededValues) {
+  const OriginId me = store_->id();
+  ASSERT_TRUE(store_->put("k", "old"));      // seq 1: superseded by the delete
+  ASSERT_TRUE(store_->remove("k"));          // seq 2: a tombstone
+  ASSERT_TRUE(store_->put("live", "v"));     // seq 3: current
+  ASSERT_TRUE(store_->put("j", "x"));        // seq 4
+  ASSERT_TRUE(store_->remove("j"));          // seq 5: a tombstone not yet everywhere
+  const auto tombstones = [&] { return count(file(), "SELECT COUNT(*) FROM kv WHERE value IS NULL"); };
+  const auto null_values = [&] {
+    return count(file(), "SELECT COUNT(*) FROM changelog WHERE value IS NULL");
+  };
+  ASSERT_EQ(tombstones(), 2);
+  store_->purge_tombstones({{me, 1}});
+  EXPECT_EQ(tombstones(), 2);  // seq 2 not covered
+  store_->purge_tombstones({{me, 4}, {kA, 10}});
+  EXPECT_EQ(tombstones(), 1);       // k's went, j's (seq 5) stays
+  EXPECT_EQ(null_values(), 2 + 2);  // two deletes, plus k's old put and j's put (superseded)
+  EXPECT_EQ(value_of("live"), "v");
+  EXPECT_EQ(store_->changes_after(me, 0, 100).size(), 5u);  // the log keeps every change
+  // The purged delete sent again is still recognised.
+  auto again = store_->apply(store_->changes_after(me, 1, 1).at(0));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  store_->purge_tombstones({{me, 5}});
+  EXPECT_EQ(tombstones(), 0);
+  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM kv"), 1);
+  EXPECT_EQ(value_of("live"), "v");
+}
+
+// Changes from three origins, with puts and deletes over a few keys and equal timestamps across
+// origins, so that every last-writer-wins rule is exercised.
+std::vector<Change> history(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Change> changes;
+  const uint64_t t = hlc_at(-10'000);
+  for (const OriginId origin : {kA, kB, kC}) {
+    uint64_t hlc = t;
+    for (uint64_t seq = 1; seq <= 60; ++seq) {
+      hlc += rng() % 3 == 0 ? 0 : rng() % 4 + 1;
+      std::optional<std::string> value;
+      if (rng() % 4 != 0) value = "v" + std::to_string(rng() % 1000);
+      if (rng() % 3 == 0) hlc = t + seq * 2;  // collides with other origins' timestamps
+      changes.push_back(change(origin, seq, hlc + seq, "key" + std::to_string(rng() % 12), value));
+    }
+  }
+  return changes;
+}
+
+TEST_F(StoreTest, StoresFedTheSameChangesInAnyOrderConverge) {
+  auto other = Store::open({(dir_.path() / "other.db").string()});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(store_->digest(), (*other)->digest());
+  std::vector<Change> changes = history(7);
+  std::mt19937_64 rng(11);
+  std::shuffle(changes.begin(), changes.end(), rng);
+  for (const Change& c : changes) ASSERT_TRUE(store_->apply(c));
+  std::shuffle(changes.begin(), changes.end(), rng);
+  for (const Change& c : changes) ASSERT_TRUE((*other)->apply(c));
+  const std::string digest = store_->digest();
+  EXPECT_EQ(digest.size(), 64u);
+  EXPECT_EQ(digest, (*other)->digest());
+  EXPECT_EQ(store_->summary(), (*other)->summary());
+  EXPECT_FALSE(store_->list("", 100).empty());
+  ASSERT_TRUE(store_->apply(change(kA, 61, hlc_at(), "key0", "final")));
+  EXPECT_NE(store_->digest(), digest);
+}
+
+TEST_F(StoreTest, ListenersHearEveryNewChangeWithWhetherItWon) {
+  std::vector<std::pair<uint64_t, bool>> heard;
+  store_->add_listener([&](const Change& c, bool won) { heard.emplace_back(c.seq, won); });
+  const uint64_t t = hlc_at();
+  auto mine = store_->put("k", "v");                               // seq 1, wins
+  ASSERT_TRUE(mine);
+  ASSERT_TRUE(store_->apply(change(kA, 7, t - 1000, "k", "old")));  // older: loses
+  ASSERT_TRUE(store_->apply(change(kA, 7, t - 1000, "k", "old")));  // duplicate: not heard
+  ASSERT_TRUE(store_->apply(change(kA, 8, hlc_at(100), "k", "new")));  // newer: wins
+  ASSERT_TRUE(store_->remove("absent"));                           // nothing written
+  using H = std::vector<std::pair<uint64_t, bool>>;
+  EXPECT_EQ(heard, (H{{1, true}, {7, false}, {8, true}}));
+}
+
+TEST_F(StoreTest, ConcurrentWritersAndReadersSeeConsistentData) {
+  constexpr int kWriters = 3;
+  constexpr int kEach = 25;
+  std::atomic<bool> writing{true};
+  std::atomic<int> heard{0};
+  store_->add_listener([&](const Change&, bool) { heard.fetch_add(1); });
+  std::vector<std::thread> readers;
+  std::atomic<int> reads{0};
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (writing.load()) {
+        for (const Entry& e : store_->list("w", 1000)) {
+          if (e.value != "value-" + e.key) ADD_FAILURE() << e.key << " = " << e.value;
+        }
+        (void)store_->get("w0/1");
+        (void)store_->summary();
+        (void)store_->digest();
+        reads.fetch_add(1);
+      }
+    });
+  }
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string key = "w" + std::to_string(w) + "/" + std::to_string(i);
+        if (!store_->put(key, "value-" + key)) ADD_FAILURE() << "put " << key;
+        const Change remote = change(kA + static_cast<OriginId>(w), static_cast<uint64_t>(i) + 1,
+                                     hlc_at(), "r" + key, "remote");
+        if (!store_->apply(remote)) ADD_FAILURE() << "apply " << remote.key;
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  writing = false;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(store_->list("w", 1000).size(), static_cast<size_t>(kWriters * kEach));
+  EXPECT_EQ(store_->list("rw", 1000).size(), static_cast<size_t>(kWriters * kEach));
+  EXPECT_EQ(store_->summary()[store_->id()], static_cast<uint64_t>(kWriters * kEach));
+  EXPECT_EQ(heard.load(), 2 * kWriters * kEach);
+  EXPECT_GT(reads.load(), 0);
+}
+
+}  // namespace
+}  // namespace web::store

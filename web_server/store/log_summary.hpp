@@ -1,0 +1,29 @@
+// What the change log holds of each origin, kept in memory so that summary() (which replication
+// asks for often) costs a map copy instead of a query: the highest contiguous seq per origin, and
+// the seqs that arrived past a gap, until the gap fills.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "web_server/store/store.hpp"
+
+namespace web::store {
+
+class LogSummary {
+ public:
+  void add(OriginId origin, uint64_t seq);  // thread-safe
+  Summary contiguous() const;               // thread-safe
+
+ private:
+  struct OriginLog {
+    uint64_t contiguous = 0;
+    std::set<uint64_t> ahead;  // seqs > contiguous + 1
+  };
+  mutable std::mutex mutex_;
+  std::map<OriginId, OriginLog> logs_;
+};
+
+}  // namespace web::store
