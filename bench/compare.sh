@@ -2,7 +2,8 @@
 """The suite beside HAProxy, nginx and wrk, measured in one run on this machine (`make bench`).
 
 Usage: bench/compare.sh [--build-dir DIR] [--duration S] [--runs N] [--hold N] [--note TEXT]
-                        [--out FILE] [--sections proxy,static,tools,hold,failover]
+                        [--out FILE]
+                        [--sections proxy,static,tools,websocket,hold,failover,replication]
 
 Python (standard library only) rather than shell: the run alternates contenders, takes medians,
 parses wrk's text and the client's JSON and holds thousands of sockets, all of which read more
@@ -42,6 +43,7 @@ CONNECTIONS = 64          # wrk -c and client --concurrency in the throughput ro
 READY_TIMEOUT = 30.0      # seconds a server may take to become ready
 HOLD_MAX = 10000          # idle connections held through each proxy, if limits allow
 FAILOVER_SECONDS, FAILOVER_CONCURRENCY, FAILOVER_KILL_AT = 4, 16, 1.0
+WS_MESSAGE_SIZE = 64      # client --ws --message-size in the WebSocket rows
 DRAIN = "1s"              # our servers' --drain-timeout: stopping one between tests stays quick
 
 
@@ -139,6 +141,9 @@ class Backends:
 
     def __init__(self, procs, build):
         self.procs, self.binary = procs, os.path.join(build, "web_server")
+        # A web_server with a key-value store keeps it in the temp folder, not in ./data.
+        self.has_store = "--data-dir" in subprocess.run(
+            [self.binary, "--help"], capture_output=True, text=True, timeout=10).stdout
         self.addresses, self.proc = [], []
         for i in range(BACKENDS):
             proc, address = self._start(i, "127.0.0.1:0")
@@ -148,6 +153,10 @@ class Backends:
     def _start(self, i, listen):
         argv = [self.binary, "--listen", listen, "--name", f"s{i + 1}", "--static-dir", STATIC_DIR,
                 "--drain-timeout", DRAIN]
+        if self.has_store:
+            data = os.path.join(self.procs.workdir, f"s{i + 1}")
+            os.makedirs(data, exist_ok=True)
+            argv += ["--data-dir", data]
         proc = self.procs.start(f"s{i + 1}", argv, stdout=subprocess.PIPE)
         try:
             return proc, read_ready_line(self.procs, proc)
@@ -233,17 +242,17 @@ def wrk(target, seconds, close=False, connections=CONNECTIONS):
     return Sample(float(rps.group(1)), float(p99.group(1)) * WRK_UNITS[p99.group(2)], errors)
 
 
-def our_client(build, target, seconds, concurrency=CONNECTIONS):
+def our_client(build, target, seconds, concurrency=CONNECTIONS, extra=()):
     argv = [os.path.join(build, "client"), target, "--duration", f"{seconds}s",
-            "--concurrency", str(concurrency), "--json"]
+            "--concurrency", str(concurrency), "--json", *extra]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode not in (0, 1):  # 1: the run finished but some requests failed
         raise RuntimeError(f"client {target} exited {done.returncode}: {done.stderr.strip()}")
     return json.loads(done.stdout)
 
 
-def client_sample(build, target, seconds):
-    report = our_client(build, target, seconds)
+def client_sample(build, target, seconds, extra=()):
+    report = our_client(build, target, seconds, extra=extra)
     return Sample(report["rps"], report["latency_ms"]["p99"], report["failed"])
 
 
@@ -306,6 +315,26 @@ def tools_section(ctx):
     target = url(ctx.backends.addresses[0])
     return alternate({"client": lambda seconds: client_sample(ctx.build, target, seconds),
                       "wrk": lambda seconds: wrk(target, seconds)}, ctx.runs, ctx.seconds)
+
+
+def ws_on(ctx, address):
+    """measure(seconds) for alternate(): client --ws round trips to web_server's /ws echo."""
+    if address is None:
+        return None
+    extra = ("--ws", "--message-size", str(WS_MESSAGE_SIZE))
+    return lambda seconds: client_sample(ctx.build, url(address, "/ws"), seconds, extra)
+
+
+def websocket_section(ctx):
+    """Message round trips over 64 held WebSocket connections: direct, through the balancer's
+    HTTP mode (an upgraded tunnel) and through HAProxy mode http (which tunnels them too)."""
+    targets = {"direct to one web_server": ctx.backends.addresses[0],
+               "ours, HTTP mode": ctx.start(("ours", "http")),
+               "HAProxy mode http": ctx.launch("haproxy")["http"]}
+    results = alternate({name: ws_on(ctx, address) for name, address in targets.items()},
+                        ctx.runs, ctx.seconds)
+    ctx.stop_started()
+    return results
 
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
@@ -613,6 +642,24 @@ def report_tools(results, ctx):
             + table(["", "req/s", "p99 ms (as each tool measures it)"], rows))
 
 
+def report_websocket(results, ctx):
+    rows = [[name, rps_cell(s), p99_cell(s)] for name, s in results.items()]
+    for ours, peer in (("ours, HTTP mode", "HAProxy mode http"),
+                       ("ours, HTTP mode", "direct to one web_server")):
+        a, b = results[ours], results[peer]
+        rows.append([f"{ours} / {peer}", ratio_cell(ratio(a and a.rps, b and b.rps)),
+                     ratio_cell(ratio(a and a.p99_ms, b and b.p99_ms))])
+    return ([f"## WebSocket echo: client --ws --concurrency {CONNECTIONS}, {WS_MESSAGE_SIZE}-byte "
+             f"messages to web_server's /ws, round trip (median of {ctx.runs} x {ctx.seconds} s)",
+             ""] + table(["", "messages/s", "p99 ms"], rows))
+
+
+def report_replication(result, ctx):
+    if result["lines"] is None:
+        return ["## Replication (bench/replication.py)", "", f"not measured: {result['why']}"]
+    return result["lines"]
+
+
 def kib_cell(held):
     return "n/a" if held is None or held.per_connection_kib is None \
         else f"{held.per_connection_kib:.1f}"
@@ -685,7 +732,8 @@ def target_rows(res):
 
 def report(results, ctx, machine_lines):
     sections = {"proxy": report_proxy, "static": report_static, "tools": report_tools,
-                "hold": report_hold, "failover": report_failover}
+                "websocket": report_websocket, "hold": report_hold, "failover": report_failover,
+                "replication": report_replication}
     lines = [f"# make bench: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}", ""]
     lines += machine_lines + [""]
     if "http" not in ctx.modes:
@@ -758,8 +806,24 @@ def hold_count(wanted):
 
 # ---------------------------------------------------------------- main
 
+def replication_section(ctx):
+    """bench/replication.py's table (its own servers, its own temp folder), or why it has none."""
+    argv = [sys.executable, os.path.join(BENCH, "replication.py"), "--build-dir", ctx.build]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=REPLICATION_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return {"lines": None, "why": f"replication.py took over {REPLICATION_TIMEOUT} s"}
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        return {"lines": None, "why": lines[-1] if lines else f"exit {done.returncode}"}
+    return {"lines": done.stdout.rstrip("\n").splitlines(), "why": None}
+
+
+REPLICATION_TIMEOUT = 180  # seconds; replication.py bounds each of its own steps well inside it
+
 SECTIONS = {"proxy": proxy_section, "static": static_section, "tools": tools_section,
-            "hold": hold_section, "failover": failover_section}
+            "websocket": websocket_section, "hold": hold_section, "failover": failover_section,
+            "replication": replication_section}
 
 
 def parse_args():

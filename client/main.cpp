@@ -1,4 +1,5 @@
-// client: an HTTP/1.1 load generator. Parses the command line into Options, runs, reports.
+// client: an HTTP/1.1 (or WebSocket, --ws) load generator. Parses the command line into Options,
+// runs, reports.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +20,7 @@ namespace {
 
 constexpr int kBadUsage = 2;
 constexpr size_t kMaxConcurrency = 10000;
+constexpr uint64_t kMaxMessageSize = 16 * 1024 * 1024;
 
 // Flag values as typed, before they are checked and converted.
 struct Flags {
@@ -33,10 +35,12 @@ struct Flags {
   std::vector<std::string> headers;
   std::string body;
   std::string body_file;
+  std::string message_size = "64";
 };
 
 void define(CLI::App& app, Flags& f, client::Options& o) {
-  app.add_option("url", f.url, "http://host:port/path to load")->capture_default_str();
+  app.add_option("url", f.url, "http://host:port/path to load (or ws://... with --ws)")
+      ->capture_default_str();
   app.add_option("-n,--requests", f.requests, "counted requests to send (then stop)");
   app.add_option("-d,--duration", f.duration, "how long to send counted requests, e.g. 30s");
   app.add_option("-c,--concurrency", f.concurrency, "connections, one thread each")
@@ -46,13 +50,21 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
   app.add_option("--warmup", f.warmup, "send for this long first, without counting")
       ->capture_default_str();
   app.add_option("--timeout", f.timeout, "per request (and per connect)")->capture_default_str();
-  app.add_option("-m,--method", f.method, "request method")->capture_default_str();
+  auto* method = app.add_option("-m,--method", f.method, "request method")->capture_default_str();
   app.add_option("-H,--header", f.headers, "extra header \"Name: value\" (repeatable)");
   auto* body = app.add_option("--body", f.body, "request body");
-  app.add_option("--body-file", f.body_file, "request body from a file")->excludes(body);
-  app.add_flag(
+  auto* body_file =
+      app.add_option("--body-file", f.body_file, "request body from a file")->excludes(body);
+  auto* no_keepalive = app.add_flag(
       "--no-keepalive", [&o](int64_t) { o.request.keep_alive = false; },
       "a new connection for every request");
+  auto* ws = app.add_flag("--ws", o.websocket,
+                          "WebSocket mode: each connection upgrades (url: the echo endpoint, "
+                          "e.g. ws://host:port/ws), then a request is one message and its echo");
+  ws->excludes(method)->excludes(body)->excludes(body_file)->excludes(no_keepalive);
+  app.add_option("--message-size", f.message_size, "--ws: payload bytes per message, e.g. 64, 4k")
+      ->capture_default_str()
+      ->needs(ws);
   app.add_flag("--json", o.json, "print one JSON object instead of the report");
   app.add_flag("--histogram", o.histogram,
                "add the latency distribution (value, percentile, count)");
@@ -61,8 +73,15 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
 }
 
 // The checks that need more than one flag or a parser of our own; errors name the flag.
+// "ws://" stands for "http://" in WebSocket mode (the upgrade starts as an HTTP request).
+std::string http_url(std::string_view text, bool websocket) {
+  const bool ws_scheme =
+      text.size() >= 5 && (text.substr(0, 5) == "ws://" || text.substr(0, 5) == "WS://");
+  return websocket && ws_scheme ? "http://" + std::string(text.substr(5)) : std::string(text);
+}
+
 std::string check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
-  auto url = client::parse_url(f.url);
+  auto url = client::parse_url(http_url(f.url, o.websocket));
   if (!url) return "url " + url.error().message;
   o.request.url = std::move(*url);
   if (app.count("--requests") == 0 && app.count("--duration") == 0) {
@@ -107,6 +126,12 @@ std::string check_request_flags(const CLI::App& app, const Flags& f, client::Opt
     if (!header) return "--header " + header.error().message;
     o.request.headers.push_back(std::move(*header));
   }
+  if (o.websocket) {
+    auto size = common::parse_size(f.message_size);
+    if (!size) return "--message-size: " + size.error().message;
+    if (*size > kMaxMessageSize) return "--message-size: at most 16m";
+    o.message_size = static_cast<size_t>(*size);
+  }
   o.request.body = f.body;
   if (!f.body_file.empty()) {
     std::ifstream in(f.body_file, std::ios::binary);
@@ -118,11 +143,11 @@ std::string check_request_flags(const CLI::App& app, const Flags& f, client::Opt
   return {};
 }
 
-client::ProgressCallback progress_on_tty() {
+client::ProgressCallback progress_on_tty(std::string_view unit) {
   if (isatty(STDERR_FILENO) == 0) return {};
-  return [previous = client::Progress{}](const client::Progress& now) mutable {
+  return [previous = client::Progress{}, unit](const client::Progress& now) mutable {
     // \r and "erase to end of line": the line rewrites itself in place.
-    std::cerr << '\r' << client::progress_line(now, previous) << "\033[K" << std::flush;
+    std::cerr << '\r' << client::progress_line(now, previous, unit) << "\033[K" << std::flush;
     previous = now;
   };
 }
@@ -130,7 +155,9 @@ client::ProgressCallback progress_on_tty() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"HTTP/1.1 load generator: latency percentiles, status and X-Backend counts"};
+  CLI::App app{
+      "HTTP/1.1 and WebSocket load generator: latency percentiles, status and X-Backend "
+      "counts"};
   Flags flags;
   client::Options options;
   define(app, flags, options);
@@ -155,7 +182,8 @@ int main(int argc, char** argv) {
     return kBadUsage;
   }
   common::raise_fd_limit();
-  const client::ProgressCallback progress = progress_on_tty();
+  const client::ProgressCallback progress =
+      progress_on_tty(options.websocket ? "messages" : "requests");
   auto result = client::run(options, *address, progress);
   if (progress) std::cerr << "\r\033[K" << std::flush;
   if (!result) {

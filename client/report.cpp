@@ -93,10 +93,14 @@ void write_counts(std::ostream& out, const Stats& s) {
   for (size_t code = 0; code < s.status.size(); ++code) {
     if (s.status[code] != 0) out << format(" %zu: %llu", code, ull(s.status[code]));
   }
-  out << (s.responses == 0 ? " none\n" : "\n");
+  const bool any = std::any_of(s.status.begin(), s.status.end(), [](uint64_t n) { return n != 0; });
+  out << (any ? "\n" : " none\n");
+  // Responses in HTTP mode, connections in WebSocket mode: whatever carried an X-Backend or not.
+  uint64_t total = s.without_backend;
+  for (const auto& entry : s.backends) total += entry.second;
   const char* title = "backends    ";
   for (const auto& [name, count] : s.backends) {
-    const double share = 100.0 * static_cast<double>(count) / static_cast<double>(s.responses);
+    const double share = 100.0 * static_cast<double>(count) / static_cast<double>(total);
     out << title << " " << name << format(": %llu (%.1f%%)\n", ull(count), share);
     title = kIndent;
   }
@@ -152,21 +156,37 @@ json to_json(const RunResult& result, const Options& options) {
   if (options.plan.rate > 0) out["rate"] = options.plan.rate;
   if (options.uncorrected) out["service_ms"] = latency_json(s.service);
   if (options.histogram) out["histogram"] = histogram_json(s.latency);
+  if (options.websocket) {
+    out["websocket"] = {{"message_size", options.message_size},
+                        {"messages_per_s", rate(result)},
+                        {"connections", s.connections},
+                        {"clean_closes", s.clean_closes}};
+  }
   return out;
 }
 
 void write_human(std::ostream& out, const RunResult& result, const Options& options) {
   const Stats& s = result.stats;
   const bool open = options.plan.rate > 0;
+  const char* unit = options.websocket ? "messages" : "requests";
   out << "target       " << options.request.url.to_string()
-      << format(" (%s loop, %zu connection%s", mode_text(options).c_str(), options.concurrency,
+      << format(" (%s%s loop, %zu connection%s", options.websocket ? "WebSocket, " : "",
+                mode_text(options).c_str(), options.concurrency,
                 options.concurrency == 1 ? "" : "s")
-      << (open ? format(", %.1f requests/s scheduled)\n", options.plan.rate) : ")\n");
-  out << format("requests     %llu (%llu succeeded, %llu failed) in %.3f s\n", ull(s.requests),
+      << (open ? format(", %.1f %s/s scheduled)\n", options.plan.rate, unit) : ")\n");
+  out << format("%-12s %llu (%llu succeeded, %llu failed) in %.3f s\n", unit, ull(s.requests),
                 ull(s.succeeded), ull(s.failed()), result.duration_s);
-  out << format("throughput   %.1f responses/s, %.2f MB received\n", rate(result),
-                static_cast<double>(s.bytes_received) / 1e6);
-  write_latency(out, open ? "latency (ms, from when each request was due)" : "latency (ms)",
+  if (options.websocket) {
+    out << format("throughput   %.1f messages/s of %zu bytes, %.2f MB received\n", rate(result),
+                  options.message_size, static_cast<double>(s.bytes_received) / 1e6);
+    out << format("connections  %llu opened, %llu closed cleanly\n", ull(s.connections),
+                  ull(s.clean_closes));
+  } else {
+    out << format("throughput   %.1f responses/s, %.2f MB received\n", rate(result),
+                  static_cast<double>(s.bytes_received) / 1e6);
+  }
+  const char* latency_title = options.websocket ? "latency (ms, message to echo)" : "latency (ms)";
+  write_latency(out, open ? "latency (ms, from when each request was due)" : latency_title,
                 s.latency);
   if (options.uncorrected) {
     write_latency(out, "service time (ms, uncorrected: from when each request was sent)",
@@ -177,11 +197,13 @@ void write_human(std::ostream& out, const RunResult& result, const Options& opti
   if (options.histogram) write_distribution(out, s.latency);
 }
 
-std::string progress_line(const Progress& current, const Progress& previous) {
+std::string progress_line(const Progress& current, const Progress& previous,
+                          std::string_view unit) {
   const double seconds = std::chrono::duration<double>(current.elapsed - previous.elapsed).count();
   const double rps = seconds > 0 ? static_cast<double>(current.done - previous.done) / seconds : 0;
-  return format("requests %llu  rate %.0f/s  errors %llu  elapsed %.1fs", ull(current.done), rps,
-                ull(current.errors), std::chrono::duration<double>(current.elapsed).count());
+  return format("%.*s %llu  rate %.0f/s  errors %llu  elapsed %.1fs", static_cast<int>(unit.size()),
+                unit.data(), ull(current.done), rps, ull(current.errors),
+                std::chrono::duration<double>(current.elapsed).count());
 }
 
 }  // namespace client

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "client/options.hpp"
 #include "client/run.hpp"
@@ -16,12 +17,17 @@ namespace client {
 // errors {kind: count, every kind}, error_messages {kind: first message, failed kinds only},
 // backends {X-Backend value: count}, without_backend. Open loop adds rate; --uncorrected adds
 // service_ms (same keys as latency_ms); --histogram adds histogram [{value_ms, percentile, count}].
+// WebSocket mode: requests are messages, rps is messages/s, status and backends count handshake
+// responses (one per connection), and websocket {message_size, messages_per_s, connections,
+// clean_closes} is added.
 nlohmann::json to_json(const RunResult& result, const Options& options);
 
 // The same facts in aligned lines; latency and service time in milliseconds.
 void write_human(std::ostream& out, const RunResult& result, const Options& options);
 
-// "requests 1200  rate 4010/s  errors 3  elapsed 3.0s": `rate` over the time since `previous`.
-std::string progress_line(const Progress& current, const Progress& previous);
+// "requests 1200  rate 4010/s  errors 3  elapsed 3.0s": `rate` over the time since `previous`;
+// `unit` names what is counted ("messages" in WebSocket mode).
+std::string progress_line(const Progress& current, const Progress& previous,
+                          std::string_view unit = "requests");
 
 }  // namespace client

@@ -38,12 +38,12 @@ common::Error bad(std::string_view text, std::string_view why) {
                        "'" + std::string(text) + "': " + std::string(why)};
 }
 
+}  // namespace
+
 bool has_header(const RequestSpec& spec, std::string_view name) {
   return std::any_of(spec.headers.begin(), spec.headers.end(),
                      [&](const HeaderLine& h) { return iequals(h.name, name); });
 }
-
-}  // namespace
 
 common::Result<HeaderLine> parse_header_line(std::string_view line) {
   const size_t colon = line.find(':');

@@ -29,6 +29,9 @@ common::Result<HeaderLine> parse_header_line(std::string_view line);
 // A method is a token ("GET", "POST", "PURGE"); errors say why not.
 common::Status check_method(std::string_view method);
 
+// Whether spec.headers has a field `name` (case-insensitive).
+bool has_header(const RequestSpec& spec, std::string_view name);
+
 // Request line, Host (unless the headers carry one), the headers, Content-Length when there is a
 // body or the method usually carries one, Connection: close unless keep-alive, then the body.
 std::string build_request(const RequestSpec& spec);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/worker.hpp"
+#include "client/ws_worker.hpp"
 
 namespace client {
 
@@ -48,6 +49,15 @@ Target make_target(const Options& options, const common::Address& address) {
   return target;
 }
 
+WsTarget make_ws_target(const Options& options, const common::Address& address) {
+  WsTarget target;
+  target.address = address;
+  target.handshake = options.request;
+  target.message_size = options.message_size;
+  target.timeout = options.timeout;
+  return target;
+}
+
 Progress snapshot(const std::vector<LiveCounters>& live, Clock::time_point start) {
   Progress p;
   for (const LiveCounters& c : live) {
@@ -58,25 +68,27 @@ Progress snapshot(const std::vector<LiveCounters>& live, Clock::time_point start
   return p;
 }
 
-// Everything the worker threads share; it outlives them.
+// Everything the worker threads share; it outlives them. WorkerT (Worker or WsWorker) is built
+// from a TargetT and LiveCounters and has run(Plan&) and stats().
+template <class TargetT, class WorkerT>
 struct Crew {
-  Crew(const Options& options, const common::Address& address)
-      : target(make_target(options, address)), live(options.concurrency) {
+  Crew(TargetT t, size_t concurrency) : target(std::move(t)), live(concurrency) {
     for (LiveCounters& counters : live) workers.emplace_back(target, counters);
   }
-  const Target target;
+  const TargetT target;
   std::vector<LiveCounters> live;
-  std::deque<Worker> workers;  // a deque: a worker never moves once its thread has it
-  std::optional<Plan> plan;    // made once every thread exists, so thread start-up is not
-                               // counted against the schedule
+  std::deque<WorkerT> workers;  // a deque: a worker never moves once its thread has it
+  std::optional<Plan> plan;     // made once every thread exists, so thread start-up is not
+                                // counted against the schedule
   std::latch go{1};
   Completion completion;
 };
 
 // Starts one thread per worker, each waiting for crew.go; returns "" or why one failed.
-std::string start_threads(Crew& crew, std::vector<std::jthread>& threads) {
+template <class CrewT>
+std::string start_threads(CrewT& crew, std::vector<std::jthread>& threads) {
   threads.reserve(crew.workers.size());
-  for (Worker& worker : crew.workers) {
+  for (auto& worker : crew.workers) {
     try {
       threads.emplace_back([&crew, &worker] {
         crew.go.wait();
@@ -91,12 +103,11 @@ std::string start_threads(Crew& crew, std::vector<std::jthread>& threads) {
   return {};
 }
 
-}  // namespace
-
-common::Result<RunResult> run(const Options& options, const common::Address& address,
-                              const ProgressCallback& on_progress,
-                              std::chrono::milliseconds interval) {
-  Crew crew(options, address);
+template <class WorkerT, class TargetT>
+common::Result<RunResult> run_crew(TargetT target, const Options& options,
+                                   const ProgressCallback& on_progress,
+                                   std::chrono::milliseconds interval) {
+  Crew<TargetT, WorkerT> crew(std::move(target), options.concurrency);
   std::string start_error;
   {
     std::vector<std::jthread> threads;  // joined when this scope ends, on every path
@@ -114,8 +125,19 @@ common::Result<RunResult> run(const Options& options, const common::Address& add
   RunResult result;
   const auto measured = Clock::now() - crew.plan->measure_start();
   result.duration_s = std::max(0.0, std::chrono::duration<double>(measured).count());
-  for (const Worker& worker : crew.workers) result.stats.merge(worker.stats());
+  for (const WorkerT& worker : crew.workers) result.stats.merge(worker.stats());
   return result;
+}
+
+}  // namespace
+
+common::Result<RunResult> run(const Options& options, const common::Address& address,
+                              const ProgressCallback& on_progress,
+                              std::chrono::milliseconds interval) {
+  if (options.websocket) {
+    return run_crew<WsWorker>(make_ws_target(options, address), options, on_progress, interval);
+  }
+  return run_crew<Worker>(make_target(options, address), options, on_progress, interval);
 }
 
 }  // namespace client

@@ -1,4 +1,5 @@
 // A whole load run: one worker thread per connection sharing one plan, then their counts merged.
+// The same machinery drives HTTP requests (Worker) and WebSocket messages (WsWorker).
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,8 @@ struct RunResult {
   double duration_s = 0;  // from the end of the warm-up to the last response
 };
 
-// Sends to `address` as `options` say and returns when every worker thread was joined.
+// Sends to `address` as `options` say (requests, or with options.websocket messages over upgraded
+// connections: see ws_worker.hpp) and returns when every worker thread was joined.
 // `on_progress`, if set, is called on the calling thread every `interval` while the run lasts.
 // Fails only if the threads could not be started (the ones started are stopped and joined).
 common::Result<RunResult> run(const Options& options, const common::Address& address,

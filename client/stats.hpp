@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,13 +12,29 @@
 #include <string_view>
 
 #include "common/histogram.hpp"
+#include "common/result.hpp"
 
 namespace client {
 
 // Why a request failed. A response with status >= 500 is a failure too, but also a response.
-enum class Failure { connect, reset, closed, timeout, protocol, io, status_5xx };
-inline constexpr size_t kFailureKinds = 7;
-std::string_view to_string(Failure kind);  // "connect", "reset", ..., "status_5xx"
+// The WebSocket mode adds handshake (the server did not accept the upgrade) and mismatch (an
+// echo that differs from the message sent).
+enum class Failure {
+  connect,
+  reset,
+  closed,
+  timeout,
+  protocol,
+  io,
+  status_5xx,
+  handshake,
+  mismatch
+};
+inline constexpr size_t kFailureKinds = 9;
+std::string_view to_string(Failure kind);  // "connect", "reset", ..., "mismatch"
+// The failure a socket or parser error stands for: timed_out -> timeout, reset, closed,
+// protocol and limit_exceeded -> protocol, anything else -> io.
+Failure failure_of(common::Errc code);
 
 struct Stats {
   common::Histogram latency;  // due time -> response complete (the corrected view)
@@ -31,10 +48,16 @@ struct Stats {
   std::array<uint64_t, 1000> status{};                    // indexed by the three-digit status code
   std::map<std::string, uint64_t, std::less<>> backends;  // X-Backend value -> responses
   uint64_t without_backend = 0;                           // responses with no X-Backend
+  // WebSocket mode: backends, without_backend and status count handshake responses (one per
+  // connection) rather than messages.
+  uint64_t connections = 0;   // handshakes the server accepted
+  uint64_t clean_closes = 0;  // connections closed with a close frame answered by the server
 
   uint64_t failed() const { return requests - succeeded; }
   uint64_t failures_of(Failure kind) const { return failures[static_cast<size_t>(kind)]; }
 
+  // `latency` from when the request was due, `service` from when it was sent.
+  void record_latency(std::chrono::nanoseconds latency_time, std::chrono::nanoseconds service_time);
   void record_failure(Failure kind, std::string_view message);
   void record_backend(std::string_view value);
   void merge(const Stats& other);

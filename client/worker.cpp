@@ -7,31 +7,6 @@
 
 namespace client {
 
-namespace {
-
-Failure failure_of(common::Errc code) {
-  switch (code) {
-    case common::Errc::timed_out:
-      return Failure::timeout;
-    case common::Errc::reset:
-      return Failure::reset;
-    case common::Errc::closed:
-      return Failure::closed;
-    case common::Errc::protocol:
-    case common::Errc::limit_exceeded:
-      return Failure::protocol;
-    default:
-      return Failure::io;
-  }
-}
-
-uint64_t micros(Clock::duration d) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  return us > 0 ? static_cast<uint64_t>(us) : 0;
-}
-
-}  // namespace
-
 Worker::Worker(const Target& target, LiveCounters& live)
     : target_(target), live_(live), reader_(target.timeout) {}
 
@@ -87,8 +62,7 @@ void Worker::record_response(const Ticket& ticket, const Response& response,
                              Clock::time_point attempt_start) {
   if (!ticket.counted) return;
   const Clock::time_point now = Clock::now();
-  stats_.latency.record(micros(now - ticket.due));
-  stats_.service.record(micros(now - attempt_start));
+  stats_.record_latency(now - ticket.due, now - attempt_start);
   ++stats_.requests;
   ++stats_.responses;
   stats_.bytes_received += response.wire_bytes;

@@ -49,12 +49,14 @@ TEST(ClientReportTest, JsonHasEveryField) {
     EXPECT_TRUE(j["latency_ms"].contains(key)) << key;
   }
   for (const char* kind :
-       {"connect", "reset", "closed", "timeout", "protocol", "io", "status_5xx"}) {
+       {"connect", "reset", "closed", "timeout", "protocol", "io", "status_5xx", "handshake",
+        "mismatch"}) {
     EXPECT_TRUE(j["errors"].contains(kind)) << kind;
   }
   EXPECT_FALSE(j.contains("service_ms"));
   EXPECT_FALSE(j.contains("histogram"));
   EXPECT_FALSE(j.contains("rate"));
+  EXPECT_FALSE(j.contains("websocket"));
 }
 
 TEST(ClientReportTest, JsonCarriesTheCounts) {
