@@ -11,6 +11,7 @@
 #include "common/chunked.hpp"
 #include "common/http_message.hpp"
 #include "common/websocket.hpp"
+#include "web_server/live/session.hpp"
 #include "web_server/ws_echo.hpp"
 
 namespace web {
@@ -22,6 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kBufferSlack = 16 * 1024;  // input buffer beyond the largest head
 constexpr size_t kFileChunk = 64 * 1024;
+// A request body buffer larger than this is released after use rather than kept for the next
+// request, so an idle connection does not hold a megabyte.
+constexpr size_t kKeptBodyCapacity = 64 * 1024;
 
 // How an attempt to read a request (or its body) ended.
 enum class Got {
@@ -55,13 +59,16 @@ class Connection {
 
  private:
   bool serve_one();
+  Response answer(Response routed, const common::BodyFraming& framing, Got& body,
+                  HttpError& error);
   Got read_head(HttpError& error);
-  Got read_body(const common::BodyFraming& framing, HttpError& error);
-  Got read_chunked(HttpError& error);
+  Got read_body(const common::BodyFraming& framing, HttpError& error, std::string* sink);
+  Got read_chunked(HttpError& error, std::string* sink);
+  void take_body(size_t size, std::string* sink);
   Recv receive(common::Millis wait);
   void use_timeout(common::Millis wait);
   void make_room();
-  void upgrade(const common::BodyFraming& framing, Exchange& exchange);
+  void upgrade(const common::BodyFraming& framing, Exchange& exchange, Response::Kind kind);
   bool respond(const Response& response, const Exchange& exchange,
                std::string_view extra_headers = {});
   bool send_file(const StaticFile& file);
@@ -82,6 +89,11 @@ class Connection {
   common::Millis timeout_{-1};  // the SO_RCVTIMEO now set
   common::RequestHead request_;
   std::string out_;                   // response head, reused for every response
+  // For Kind::api requests: copies of the head's method and target (reading the body may move
+  // the buffer they point into) and the body. Reused, so that steady traffic allocates nothing.
+  std::string api_method_;
+  std::string api_target_;
+  std::string body_;
   std::unique_ptr<char[]> file_buf_;  // allocated for the first file sent
 };
 
@@ -115,12 +127,13 @@ bool Connection::serve_one() {
     respond(error_response(common::status_for(framing.error)), exchange);
     return false;
   }
-  const Response response = router_.route(request_.method, request_.target);
-  if (response.kind == Response::Kind::websocket) {
-    upgrade(framing, exchange);
+  Response routed = router_.route(request_.method, request_.target);
+  if (routed.kind == Response::Kind::websocket || routed.kind == Response::Kind::live) {
+    upgrade(framing, exchange, routed.kind);
     return false;
   }
-  const Got body = read_body(framing, error);
+  Got body = Got::request;
+  const Response response = answer(std::move(routed), framing, body, error);
   if (body == Got::gone) return false;
   if (body == Got::error) {
     exchange.keep_alive = false;
@@ -128,6 +141,23 @@ bool Connection::serve_one() {
     return false;
   }
   return respond(response, exchange) && exchange.keep_alive;
+}
+
+// Reads the body: dropped for a routed answer, kept and handed to the Router for Kind::api.
+// `body` says how reading it ended; on anything but Got::request the answer is meaningless.
+Response Connection::answer(Response routed, const common::BodyFraming& framing, Got& body,
+                            HttpError& error) {
+  if (routed.kind != Response::Kind::api) {
+    body = read_body(framing, error, nullptr);
+    return routed;  // moved: views and empty strings, no allocation
+  }
+  api_method_.assign(request_.method);
+  api_target_.assign(request_.target);
+  body_.clear();
+  if (body_.capacity() > kKeptBodyCapacity) std::string().swap(body_);
+  body = read_body(framing, error, &body_);
+  if (body != Got::request) return {};
+  return router_.answer(api_method_, api_target_, body_);
 }
 
 // Parses the next request head from the buffer, reading more as needed. The first byte of a
@@ -158,10 +188,11 @@ Got Connection::read_head(HttpError& error) {
   }
 }
 
-// Reads and drops the request body (no route uses one) so that the next request is found
-// where it starts.
-Got Connection::read_body(const common::BodyFraming& framing, HttpError& error) {
-  if (framing.kind == common::BodyKind::chunked) return read_chunked(error);
+// Reads the request body into sink, or drops it when sink is null, so that the next request is
+// found where it starts. Bodies over max_body are refused (413) before any byte is read.
+Got Connection::read_body(const common::BodyFraming& framing, HttpError& error,
+                          std::string* sink) {
+  if (framing.kind == common::BodyKind::chunked) return read_chunked(error, sink);
   if (framing.kind != common::BodyKind::content_length) return Got::request;
   if (framing.length > limits_.max_body) {
     error = HttpError::payload_too_large;
@@ -173,7 +204,7 @@ Got Connection::read_body(const common::BodyFraming& framing, HttpError& error) 
   uint64_t left = framing.length;
   for (;;) {
     const size_t take = static_cast<size_t>(std::min<uint64_t>(left, end_ - begin_));
-    begin_ += take;
+    take_body(take, sink);
     left -= take;
     if (left == 0) return Got::request;
     const Recv got = receive(limits_.idle_timeout);
@@ -182,7 +213,7 @@ Got Connection::read_body(const common::BodyFraming& framing, HttpError& error) 
   }
 }
 
-Got Connection::read_chunked(HttpError& error) {
+Got Connection::read_chunked(HttpError& error, std::string* sink) {
   common::ChunkedLimits chunked_limits;
   chunked_limits.max_body = limits_.max_body;
   common::ChunkedDecoder decoder(chunked_limits);
@@ -192,6 +223,7 @@ Got Connection::read_chunked(HttpError& error) {
   for (;;) {
     if (begin_ < end_) {
       const common::ChunkedDecoder::Step step = decoder.feed(pending());
+      if (sink != nullptr) sink->append(step.data);
       begin_ += step.consumed;
       error = step.error;
       if (error != HttpError::none) return Got::error;
@@ -202,6 +234,12 @@ Got Connection::read_chunked(HttpError& error) {
     error = HttpError::request_timeout;
     if (got != Recv::ok) return got == Recv::timed_out ? Got::error : Got::gone;
   }
+}
+
+// Consumes `size` buffered body bytes, appending them to sink if there is one.
+void Connection::take_body(size_t size, std::string* sink) {
+  if (sink != nullptr) sink->append(in_.get() + begin_, size);
+  begin_ += size;
 }
 
 // Whether to send "100 Continue" before reading a body the client holds back until told to.
@@ -243,7 +281,9 @@ void Connection::make_room() {
   }
 }
 
-void Connection::upgrade(const common::BodyFraming& framing, Exchange& exchange) {
+// The WebSocket handshake shared by /ws (the echo) and /live (the push of store changes).
+void Connection::upgrade(const common::BodyFraming& framing, Exchange& exchange,
+                         Response::Kind kind) {
   exchange.keep_alive = false;
   const common::ws::HandshakeCheck check = common::ws::check_handshake(request_);
   if (check.status != 101 || framing.kind != common::BodyKind::none) {
@@ -251,6 +291,14 @@ void Connection::upgrade(const common::BodyFraming& framing, Exchange& exchange)
     respond(error_response(status), exchange,
             status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
     return;
+  }
+  std::unique_ptr<live::Subscription> subscription;
+  if (kind == Response::Kind::live) {
+    subscription = router_.services().hub->subscribe();
+    if (!subscription) {
+      respond(error_response(503), exchange, "Retry-After: 5\r\n");
+      return;
+    }
   }
   out_.clear();
   common::append_status_line(out_, 101);
@@ -260,7 +308,11 @@ void Connection::upgrade(const common::BodyFraming& framing, Exchange& exchange)
   common::append_header(out_, "X-Backend", router_.name());
   out_ += "\r\n";
   if (!common::send_all(fd_, out_)) return;
-  run_echo(fd_, pending(), limits_.max_ws_message);
+  if (subscription) {
+    live::run_live(fd_, pending(), *subscription);
+  } else {
+    run_echo(fd_, pending(), limits_.max_ws_message);
+  }
 }
 
 // Sends the response (head and body in one sendmsg when they fit); false if sending failed.
@@ -271,8 +323,9 @@ bool Connection::respond(const Response& response, const Exchange& exchange,
     if (exchange.head_only || response.file.size == 0) return common::send_all(fd_, out_).ok();
     return send_file(response.file);
   }
-  write_head(response, response.body.size(), exchange, extra_headers);
-  const std::string_view body = exchange.head_only ? std::string_view() : response.body;
+  const std::string_view payload = response.payload();
+  write_head(response, payload.size(), exchange, extra_headers);
+  const std::string_view body = exchange.head_only ? std::string_view() : payload;
   return common::send_all(fd_, {out_, body}).ok();
 }
 
@@ -299,10 +352,14 @@ void Connection::write_head(const Response& response, uint64_t length, const Exc
   const char* end = std::to_chars(digits, digits + sizeof digits, length).ptr;
   out_.clear();
   common::append_status_line(out_, response.status);
-  common::append_header(out_, "Content-Type", response.content_type);
-  common::append_header(out_, "Content-Length", std::string_view(digits, static_cast<size_t>(end - digits)));
+  if (response.status != 204) {  // a 204 has no content and no Content-* fields
+    common::append_header(out_, "Content-Type", response.content_type);
+    common::append_header(out_, "Content-Length",
+                          std::string_view(digits, static_cast<size_t>(end - digits)));
+  }
   common::append_header(out_, "X-Backend", router_.name());
   if (!response.allow.empty()) common::append_header(out_, "Allow", response.allow);
+  out_ += response.headers;
   out_ += extra_headers;
   if (!exchange.keep_alive) {
     common::append_header(out_, "Connection", "close");

@@ -1,5 +1,6 @@
 // One client connection of web_server: the HTTP/1.1 request loop (keep-alive, pipelining,
-// bounded heads and bodies, timeouts), and the switch to the WebSocket echo on /ws.
+// bounded heads and bodies, timeouts), request bodies for the KV API, and the switch to a
+// WebSocket on /ws (the echo) and /live (the push of store changes).
 #pragma once
 
 #include <atomic>
@@ -19,7 +20,7 @@ struct ConnectionLimits {
   common::Millis idle_timeout{60000};
   // From a request's first byte to its blank line; slower clients get 408 and are closed.
   common::Millis request_timeout{10000};
-  uint64_t max_body = 1024 * 1024;        // larger request bodies -> 413 and close
+  uint64_t max_body = 1024 * 1024;        // larger request bodies (chunked too) -> 413 and close
   uint64_t max_ws_message = 1024 * 1024;  // larger WebSocket messages -> close 1009
 };
 

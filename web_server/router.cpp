@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/http_message.hpp"
+#include "web_server/kv_api.hpp"
 
 namespace web {
 
@@ -63,9 +64,10 @@ Response not_allowed(std::string_view allow) {
 
 }  // namespace
 
-Router::Router(std::string name, std::optional<StaticFiles> files)
+Router::Router(std::string name, std::optional<StaticFiles> files, Services services)
     : name_(std::move(name)),
       files_(std::move(files)),
+      services_(services),
       landing_page_(landing_page(name_)),
       whoami_("{\"name\":" + json_string(name_) + "}\n") {}
 
@@ -79,6 +81,7 @@ Response Router::route(std::string_view method, std::string_view target) const {
     response.kind = Response::Kind::websocket;
     return response;
   }
+  if (auto response = dynamic(method, path)) return std::move(*response);
   if (path.empty() || path.front() != '/') return error_response(404);
   if (files_) {
     FileLookup lookup = files_->find(path);
@@ -94,6 +97,29 @@ Response Router::route(std::string_view method, std::string_view target) const {
   }
   if (path == "/") return fixed(method, kHtml, landing_page_);
   return error_response(404);
+}
+
+// The store's routes, checked before the static folder so that no file can shadow them.
+std::optional<Response> Router::dynamic(std::string_view method, std::string_view path) const {
+  if (services_.hub != nullptr && path == "/live") {
+    if (method != "GET") return not_allowed("GET");
+    Response response;
+    response.kind = Response::Kind::live;
+    return response;
+  }
+  if (services_.kv == nullptr) return std::nullopt;
+  const std::string_view allow = KvApi::allowed_methods(path);
+  if (allow.empty()) return std::nullopt;
+  if (!KvApi::allows(allow, method)) return not_allowed(allow);
+  Response response;
+  response.kind = Response::Kind::api;
+  return response;
+}
+
+Response Router::answer(std::string_view method, std::string_view target,
+                        std::string_view body) const {
+  if (services_.kv == nullptr) return error_response(404);
+  return services_.kv->answer(method, target, body);
 }
 
 Response Router::fixed(std::string_view method, std::string_view content_type,

@@ -20,7 +20,16 @@ common::Result<std::unique_ptr<Server>> Server::open(Config config) {
   server->tcp_ = std::move(*tcp);
   const std::string name =
       config.name.empty() ? server->tcp_->local_address().to_string() : config.name;
-  server->router_ = std::make_unique<Router>(name, std::move(config.files));
+  Services services;
+  if (config.store != nullptr) {
+    server->kv_ = std::make_unique<KvApi>(*config.store, config.quorum);
+    server->hub_ = std::make_shared<live::Hub>(config.live);
+    config.store->add_listener([hub = server->hub_](const store::Change& change, bool won) {
+      hub->publish(change, won);
+    });
+    services = {server->kv_.get(), server->hub_.get()};
+  }
+  server->router_ = std::make_unique<Router>(name, std::move(config.files), services);
   return server;
 }
 

@@ -1,5 +1,6 @@
 // web_server's server: the accept loop (common::TcpServer, one thread per connection), the
-// router it answers with, and the graceful end on SIGTERM.
+// router it answers with, the KV API and live push over the store, and the graceful end on
+// SIGTERM.
 #pragma once
 
 #include <atomic>
@@ -14,7 +15,11 @@
 #include "common/socket.hpp"
 #include "common/tcp_server.hpp"
 #include "web_server/connection.hpp"
+#include "web_server/kv_api.hpp"
+#include "web_server/live/hub.hpp"
+#include "web_server/replication/quorum.hpp"
 #include "web_server/router.hpp"
+#include "web_server/store/store.hpp"
 
 namespace web {
 
@@ -24,6 +29,11 @@ struct Config {
   std::optional<StaticFiles> files;  // the web app folder, if any
   size_t max_connections = 10000;
   ConnectionLimits limits;
+  // The store behind /kv and /live, owned by main and outliving the Server; null: no such routes.
+  store::Store* store = nullptr;
+  // --sync-replicas, implemented by the replicator (owned by main); null: no replication wait.
+  replication::Quorum* quorum = nullptr;
+  live::Limits live;
 };
 
 class Server {
@@ -43,6 +53,9 @@ class Server {
 
  private:
   Server() = default;
+  std::unique_ptr<KvApi> kv_;
+  // Shared with the store's listener, which may outlive the Server.
+  std::shared_ptr<live::Hub> hub_;
   std::unique_ptr<Router> router_;
   ConnectionLimits limits_;
   std::atomic<bool> stopping_{false};

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "tests/unit/temp_dir.hpp"
+#include "web_server/kv_api.hpp"
+#include "web_server/live/hub.hpp"
 
 namespace web {
 namespace {
@@ -145,6 +147,84 @@ TEST_F(RouterWithFilesTest, RefusesTraversalAndMissesWith404) {
   EXPECT_EQ(r.route("GET", "/../secret.txt").status, 403);
   EXPECT_EQ(r.route("GET", "/%2e%2e/secret.txt").status, 403);
   EXPECT_EQ(r.route("GET", "/missing.css").status, 404);
+}
+
+// ---- Routes backed by the store: the KV API and /live ----
+
+struct ServiceCase {
+  const char* name;
+  std::string_view method;
+  std::string_view target;
+  int status;
+  Kind kind = Kind::fixed;
+  std::string_view allow = {};
+};
+void PrintTo(const ServiceCase& c, std::ostream* os) { *os << c.name; }
+
+const ServiceCase kServiceCases[] = {
+    {"List", "GET", "/kv?prefix=a", 200, Kind::api},
+    {"ListHead", "HEAD", "/kv", 200, Kind::api},
+    {"ListPut", "PUT", "/kv", 405, Kind::fixed, "GET, HEAD"},
+    {"KeyGet", "GET", "/kv/a", 200, Kind::api},
+    {"KeyHead", "HEAD", "/kv/a", 200, Kind::api},
+    {"KeyPut", "PUT", "/kv/a/b", 200, Kind::api},
+    {"KeyDelete", "DELETE", "/kv/a", 200, Kind::api},
+    {"KeyPost", "POST", "/kv/a", 405, Kind::fixed, "GET, HEAD, PUT, DELETE"},
+    {"KeyPatch", "PATCH", "/kv/a", 405, Kind::fixed, "GET, HEAD, PUT, DELETE"},
+    {"EmptyKeyIsTheApisToRefuse", "GET", "/kv/", 200, Kind::api},
+    {"KeyAbsoluteForm", "PUT", "http://h/kv/a", 200, Kind::api},
+    {"Replication", "GET", "/replication", 200, Kind::api},
+    {"ReplicationPost", "POST", "/replication", 405, Kind::fixed, "GET, HEAD"},
+    {"Live", "GET", "/live", 200, Kind::live},
+    {"LiveHead", "HEAD", "/live", 405, Kind::fixed, "GET"},
+    {"NotTheApi", "GET", "/kvx", 404},
+    {"StaticRoutesStay", "GET", "/health", 200},
+};
+
+class RouterServicesTest : public testing::TestWithParam<ServiceCase> {
+ protected:
+  void SetUp() override {
+    auto opened = store::Store::open({(dir_.path() / "store.db").string()});
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+    kv_.emplace(*store_, nullptr);
+  }
+  test_support::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::optional<KvApi> kv_;
+  live::Hub hub_;
+};
+
+TEST_P(RouterServicesTest, Routes) {
+  const Router router("s1", std::nullopt, {&*kv_, &hub_});
+  const ServiceCase& c = GetParam();
+  const Response response = router.route(c.method, c.target);
+  EXPECT_EQ(response.status, c.status);
+  EXPECT_EQ(response.kind, c.kind);
+  EXPECT_EQ(response.allow, c.allow);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, RouterServicesTest, testing::ValuesIn(kServiceCases),
+                         [](const testing::TestParamInfo<ServiceCase>& row) {
+                           return std::string(row.param.name);
+                         });
+
+TEST(RouterWithoutServicesTest, StoreRoutesAreUnknown) {
+  const Router router("s1", std::nullopt);
+  EXPECT_EQ(router.route("GET", "/kv").status, 404);
+  EXPECT_EQ(router.route("PUT", "/kv/a").status, 404);
+  EXPECT_EQ(router.route("GET", "/live").status, 404);
+  EXPECT_EQ(router.route("GET", "/replication").status, 404);
+}
+
+TEST_F(RouterWithFilesTest, StoreRoutesComeBeforeFiles) {
+  dir_.write("www/kv", "a file named like the API");
+  auto files = StaticFiles::open((dir_.path() / "www").string());
+  ASSERT_TRUE(files);
+  live::Hub hub;
+  const Router r("s1", std::move(*files), {nullptr, &hub});
+  EXPECT_EQ(r.route("GET", "/live").kind, Kind::live);
+  EXPECT_EQ(r.route("GET", "/kv").kind, Kind::file);  // without a store, /kv is just a path
 }
 
 TEST(PathOfTest, TakesThePathOfEachTargetForm) {

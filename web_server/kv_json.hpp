@@ -1,0 +1,21 @@
+// The JSON form of a key's state, shared by GET /kv and the /live push:
+//   {"key":"k","value":"text","version":"<hlc>-<origin>"}
+// A value that is not valid UTF-8 goes as "value_base64" instead (JSON strings are text); a
+// delete has "value":null.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "web_server/store/version.hpp"
+
+namespace web {
+
+std::string entry_json(std::string_view key, std::optional<std::string_view> value,
+                       const store::Version& version);
+
+// Standard base64 (RFC 4648 §4) with padding.
+std::string base64(std::string_view data);
+
+}  // namespace web
