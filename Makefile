@@ -9,7 +9,7 @@ CTEST_ARGS ?= --output-on-failure -j2 --timeout 600
 configure = cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(2) -DWERROR=$(WERROR) $(3) >/dev/null
 compile   = cmake --build $(1) -j$$(nproc)
 
-.PHONY: all test demo bench asan tsan fuzz deps clean
+.PHONY: all test demo bench asan tsan fuzz deps install clean
 
 all:
 	@scripts/install-deps.sh build
@@ -61,6 +61,12 @@ fuzz:
 
 deps:
 	@scripts/install-deps.sh all
+
+# The executables, the web app, the systemd units and example configuration (scripts/install.sh);
+# packagers stage with DESTDIR: make install PREFIX=/usr DESTDIR=pkgroot
+PREFIX ?= /usr/local
+install: all
+	DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) scripts/install.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
