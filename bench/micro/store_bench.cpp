@@ -1,5 +1,6 @@
 // The store's write paths: a local put (one transaction with an fsync'd WAL commit, so this
-// measures the disk as much as the code) and the apply of a peer's change, plus a point read.
+// measures the disk as much as the code), the same from many threads at once (where concurrent
+// writes share a commit), and the apply of a peer's change, plus a point read.
 // The file lives in a fresh temporary folder.
 #include <benchmark/benchmark.h>
 
@@ -32,6 +33,29 @@ void BM_StoreLocalPut(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_StoreLocalPut)->Arg(100)->Arg(64 * 1024)->UseRealTime();
+
+// Every thread puts into one store; thread 0 opens it before the threads' start barrier and
+// closes it after their stop barrier.
+void BM_StoreConcurrentPut(benchmark::State& state) {
+  static std::unique_ptr<test_support::TempDir> dir;
+  static std::unique_ptr<Store> store;
+  if (state.thread_index() == 0) {
+    dir = std::make_unique<test_support::TempDir>();
+    store = open_store(*dir);
+  }
+  const std::string prefix = "bench/" + std::to_string(state.thread_index()) + "/";
+  const std::string value(100, 'v');
+  uint64_t i = 0;
+  for (auto _ : state) {
+    if (!store->put(prefix + std::to_string(i++ % 1000), value)) state.SkipWithError("put");
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    store.reset();
+    dir.reset();
+  }
+}
+BENCHMARK(BM_StoreConcurrentPut)->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
 
 void BM_StoreApplyRemote(benchmark::State& state) {
   test_support::TempDir dir;

@@ -6,15 +6,23 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <numeric>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
+#include "tests/unit/net_test_support.hpp"
 #include "tests/unit/temp_dir.hpp"
+#include "web_server/store/commit_queue.hpp"
 #include "web_server/store/hlc.hpp"
 
 namespace web::store {
 namespace {
+
+using namespace std::chrono_literals;
 
 constexpr OriginId kA = 0xaaaa;
 constexpr OriginId kB = 0xbbbb;
@@ -45,6 +53,14 @@ std::string query(const std::filesystem::path& file, const char* sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return out;
+}
+
+// Runs `sql` on a read-write connection of the test's own, e.g. to plant a trigger.
+void exec(const std::filesystem::path& file, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
 }
 
 int64_t count(const std::filesystem::path& file, const char* sql) {
@@ -463,6 +479,236 @@ TEST_F(StoreTest, ConcurrentWritersAndReadersSeeConsistentData) {
   EXPECT_EQ(store_->summary()[store_->id()], static_cast<uint64_t>(kWriters * kEach));
   EXPECT_EQ(heard.load(), 2 * kWriters * kEach);
   EXPECT_GT(reads.load(), 0);
+}
+
+// Many writers at once: every write durable and readable, this server's seqs 1..N without gap or
+// duplicate, heard in seq order with growing timestamps, and all of it there after a reopen.
+TEST_F(StoreTest, ConcurrentWritesAllCommitInSeqOrderWithoutGaps) {
+  constexpr int kThreads = 16;
+  constexpr int kPuts = 50;
+  std::mutex mutex;
+  std::vector<Change> heard;
+  store_->add_listener([&](const Change& c, bool) {
+    const std::lock_guard lock(mutex);
+    heard.push_back(c);
+  });
+  const auto before = detail::commit_stats();
+  const uint64_t t = hlc_at(-1000);
+  std::atomic<int> applied_new{0};
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string prefix = "c" + std::to_string(w) + "/";
+      for (int i = 0; i < kPuts; ++i) {
+        auto put = store_->put(prefix + std::to_string(i), "v" + std::to_string(i));
+        ASSERT_TRUE(put) << put.error().message;
+        seqs[static_cast<size_t>(w)].push_back(put->seq);
+        if (i % 10 == 9) {  // removes key i - 5: five live keys per thread
+          auto removed = store_->remove(prefix + std::to_string(i - 5));
+          ASSERT_TRUE(removed && *removed) << "remove " << prefix << i - 5;
+          seqs[static_cast<size_t>(w)].push_back((*removed)->seq);
+        }
+        if (i % 10 == 4) {  // threads 2p and 2p+1 apply the same five changes of origin kA + p
+          const auto seq = static_cast<uint64_t>(i / 10 + 1);
+          const Change remote = change(kA + static_cast<OriginId>(w / 2), seq, t + seq,
+                                       "r" + std::to_string(w / 2) + "/" + std::to_string(i), "r");
+          auto applied = store_->apply(remote);
+          ASSERT_TRUE(applied) << applied.error().message;
+          if (*applied) applied_new.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  constexpr uint64_t kOwn = kThreads * (kPuts + 5);
+  std::vector<uint64_t> all;
+  for (const auto& mine : seqs) {
+    EXPECT_TRUE(std::is_sorted(mine.begin(), mine.end()));  // a thread's writes commit in order
+    all.insert(all.end(), mine.begin(), mine.end());
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<uint64_t> expected(kOwn);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(all, expected);
+  EXPECT_EQ(applied_new.load(), kThreads / 2 * 5);  // each shared change applied once
+
+  std::vector<uint64_t> heard_seqs;
+  uint64_t last_hlc = 0;
+  for (const Change& c : heard) {
+    if (c.origin != store_->id()) continue;
+    heard_seqs.push_back(c.seq);
+    EXPECT_GT(c.version.hlc, last_hlc) << "seq " << c.seq;
+    last_hlc = c.version.hlc;
+  }
+  EXPECT_EQ(heard_seqs, expected);
+  EXPECT_EQ(heard.size(), kOwn + kThreads / 2 * 5);
+  // The clock floor saved with the last commit is the last timestamp issued.
+  EXPECT_EQ(query(file(), "SELECT value FROM meta WHERE name = 'hlc'"), std::to_string(last_hlc));
+
+  const auto after = detail::commit_stats();
+  EXPECT_EQ(after.entries - before.entries, uint64_t{kThreads * (kPuts + 5 + 5)});
+  EXPECT_GT(after.batches - before.batches, 0u);
+  EXPECT_LE(after.batches - before.batches, after.entries - before.entries);
+
+  Summary want{{store_->id(), kOwn}};
+  for (OriginId p = 0; p < kThreads / 2; ++p) want[kA + p] = 5;
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "before reopen" : "after reopen");
+    EXPECT_EQ(store_->summary(), want);
+    for (int w = 0; w < kThreads; ++w) {
+      for (int i = 0; i < kPuts; ++i) {
+        const std::string key = "c" + std::to_string(w) + "/" + std::to_string(i);
+        const bool removed = i % 10 == 4;
+        EXPECT_EQ(value_of(key), removed ? std::nullopt : std::optional("v" + std::to_string(i)))
+            << key;
+      }
+    }
+    EXPECT_EQ(store_->list("r", 1000).size(), static_cast<size_t>(kThreads / 2 * 5));
+    reopen();
+  }
+  auto next = store_->put("next", "v");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, kOwn + 1);
+}
+
+// Holds the store's first commit open until a given number of writes have queued behind it, so
+// that those share the next commit whatever the scheduling: the store calls its listeners inside
+// the commit, and this fixture's listener waits there on its first call.
+class StoreGroupCommitTest : public StoreTest {
+ protected:
+  struct Heard {
+    Change change;
+    bool won;
+    std::thread::id thread;
+  };
+
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_->add_listener([this](const Change& c, bool won) {
+      if (!holding_.exchange(true)) {
+        EXPECT_TRUE(net_test::eventually(
+            [this] { return detail::commit_stats().queued >= base_ + behind_; }, 60s));
+      }
+      const std::lock_guard lock(mutex_);
+      heard_.push_back({c, won, std::this_thread::get_id()});
+    });
+  }
+
+  // Puts "first" on a thread of its own, then runs each of `rest` on a thread of its own while
+  // that commit is held; `behind`: how many of them reach the queue.
+  void behind_first(const std::vector<std::function<void()>>& rest, uint64_t behind) {
+    behind_ = behind;
+    base_ = detail::commit_stats().queued;
+    before_ = detail::commit_stats();
+    std::vector<std::thread> threads;
+    threads.emplace_back([this] { ASSERT_TRUE(store_->put("first", "1")); });
+    ASSERT_TRUE(net_test::eventually([this] { return holding_.load(); }));
+    for (const auto& write : rest) threads.emplace_back(write);
+    for (std::thread& thread : threads) thread.join();
+  }
+
+  uint64_t batches() const { return detail::commit_stats().batches - before_.batches; }
+
+  std::vector<Heard> heard() {
+    const std::lock_guard lock(mutex_);
+    return heard_;
+  }
+
+  std::atomic<bool> holding_{false};
+  uint64_t behind_ = 0;
+  uint64_t base_ = 0;
+  detail::CommitStats before_;
+  std::mutex mutex_;
+  std::vector<Heard> heard_;
+};
+
+TEST_F(StoreGroupCommitTest, WritesQueuedDuringACommitShareTheNextOne) {
+  std::vector<std::function<void()>> rest;
+  for (int i = 0; i < 12; ++i) {
+    rest.emplace_back([this, i] { EXPECT_TRUE(store_->put("k" + std::to_string(i), "v")); });
+  }
+  std::atomic<int> applied_new{0};
+  const Change remote = change(kA, 1, hlc_at(-1000), "remote", "r");
+  for (int i = 0; i < 2; ++i) {  // the same change twice in one batch: applied once
+    rest.emplace_back([&] {
+      auto applied = store_->apply(remote);
+      ASSERT_TRUE(applied) << applied.error().message;
+      if (*applied) applied_new.fetch_add(1);
+    });
+  }
+  rest.emplace_back([this] {
+    auto removed = store_->remove("first");
+    ASSERT_TRUE(removed);
+    EXPECT_TRUE(*removed);  // the batch sees "first", committed before it
+  });
+  rest.emplace_back([this] {  // fails before it is queued, alone
+    auto put = store_->put("big", std::string(kMaxValueBytes + 1, 'x'));
+    ASSERT_FALSE(put);
+    EXPECT_EQ(put.error().code, common::Errc::limit_exceeded);
+  });
+  behind_first(rest, 15);
+
+  EXPECT_EQ(batches(), 2u);
+  EXPECT_EQ(applied_new.load(), 1);
+  const auto heard = this->heard();
+  ASSERT_EQ(heard.size(), 15u);  // first, 12 puts, the remove, one apply
+  std::vector<uint64_t> own;
+  for (const Heard& h : heard) {
+    if (h.change.origin == store_->id()) own.push_back(h.change.seq);
+    if (h.change.key != "first") {
+      EXPECT_EQ(h.thread, heard[1].thread);  // one commit, so one leader heard them all
+    }
+  }
+  std::vector<uint64_t> expected(14);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(own, expected);
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(value_of("k" + std::to_string(i)), "v");
+  EXPECT_EQ(value_of("first"), std::nullopt);
+  EXPECT_EQ(value_of("remote"), "r");
+  EXPECT_EQ(store_->summary(), (Summary{{kA, 1}, {store_->id(), 14}}));
+}
+
+TEST_F(StoreGroupCommitTest, AFailedCommitFailsEveryWriteInItAndKeepsNothingOfIt) {
+  exec(file(),
+       "CREATE TRIGGER poison BEFORE INSERT ON changelog WHEN NEW.key = 'poison' "
+       "BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+  std::vector<std::string> errors;
+  std::mutex mutex;
+  auto expect_failure = [&](auto result) {
+    ASSERT_FALSE(result);
+    const std::lock_guard lock(mutex);
+    errors.push_back(result.error().message);
+  };
+  std::vector<std::function<void()>> rest;
+  for (const char* key : {"a", "poison", "b"}) {
+    rest.emplace_back([&, key] { expect_failure(store_->put(key, "v")); });
+  }
+  const Change remote = change(kA, 1, hlc_at(-1000), "remote", "r");
+  rest.emplace_back([&] { expect_failure(store_->apply(remote)); });
+  rest.emplace_back([&] { expect_failure(store_->remove("first")); });
+  behind_first(rest, 5);
+
+  EXPECT_EQ(batches(), 2u);
+  ASSERT_EQ(errors.size(), 5u);
+  for (const std::string& error : errors) EXPECT_NE(error.find("poisoned"), std::string::npos);
+  EXPECT_EQ(heard().size(), 1u);  // only "first"
+  EXPECT_EQ(store_->summary(), (Summary{{store_->id(), 1}}));
+  EXPECT_EQ(value_of("first"), "1");
+  EXPECT_EQ(value_of("a"), std::nullopt);
+  EXPECT_EQ(value_of("remote"), std::nullopt);
+  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM changelog"), 1);
+  // The seqs the failed batch took were given back, and the change it lost can come again.
+  auto next = store_->put("a", "v");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, 2u);
+  EXPECT_EQ(store_->apply(remote).value(), true);
+  reopen();
+  EXPECT_EQ(store_->summary(), (Summary{{kA, 1}, {store_->id(), 2}}));
+  EXPECT_EQ(value_of("a"), "v");
+  EXPECT_EQ(query(file(), "SELECT value FROM meta WHERE name = 'hlc'"),
+            std::to_string(next->version.hlc));
 }
 
 }  // namespace

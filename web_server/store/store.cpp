@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "web_server/store/commit_queue.hpp"
 #include "web_server/store/hlc.hpp"
 #include "web_server/store/log_summary.hpp"
 #include "web_server/store/reader.hpp"
@@ -32,6 +33,19 @@ common::Status check_change(std::string_view key, const std::optional<std::strin
   return common::Ok{};
 }
 
+// One write in the commit queue: what the caller asked for, then what became of it.
+struct Request : CommitQueue::Entry {
+  enum class Kind { put, remove, apply };
+  Request(Kind k, Change c) : kind(k), change(std::move(c)) {
+    bytes = change.key.size() + (change.value ? change.value->size() : 0);
+  }
+  const Kind kind;
+  Change change;  // put/remove: the commit fills in origin, seq and version
+  common::Status status = common::Ok{};
+  bool written = false;  // a change new to the log was committed
+  bool won = false;      // it became its key's current version
+};
+
 }  // namespace
 
 struct Store::Impl {
@@ -39,24 +53,36 @@ struct Store::Impl {
       : id(file.id),
         clock(file.last_hlc, options.max_skew),
         readers(options.path, kMaxReaders),
+        queue([this](const CommitQueue::Batch& batch) { commit(batch); }),
         writer(std::move(w)) {
     // Past every version stored, so that a write after a restart beats what it overwrites.
     clock.observe(file.newest_hlc);
   }
 
-  // Under write_mutex: a local write with the next seq and a fresh timestamp.
-  common::Result<Change> write_local(std::string_view key, std::optional<std::string> value);
-  // Under write_mutex, after a commit of a change new to the log: the summary, then the
-  // listeners, in commit order.
+  // What a batch has taken so far; becomes the store's state only if the batch commits.
+  struct Staged {
+    uint64_t seq;                        // the last seq of this server's own changes
+    std::optional<uint64_t> issued_hlc;  // the last timestamp a local write of the batch took
+  };
+  // The leader's commit of a batch: one transaction, then, once it is durable, the in-memory
+  // state and the listeners, in queue order (seqs and timestamps were taken in that order).
+  void commit(const CommitQueue::Batch& batch);
+  common::Status stage_all(const CommitQueue::Batch& batch, Staged& staged);
+  // Inside the batch's transaction: one request's rows.
+  common::Status stage(Request& request, Staged& staged);
+  common::Status stage_local(Request& request, Staged& staged);
+  common::Status stage_remote(Request& request, Staged& staged);
+  // Under write_mutex, after a commit of a change new to the log.
   void published(const Change& change, bool won);
 
   template <class T>
   T read(T fallback, const std::function<common::Result<T>(Reader&)>& query);
 
   const OriginId id;
-  HybridClock clock;
+  HybridClock clock;  // only the leader draws from it, so timestamps follow commit order
   LogSummary summary;
   ReaderPool readers;
+  CommitQueue queue;  // every write goes through it; submit() returns once it is committed
 
   std::mutex write_mutex;  // guards everything below
   Writer writer;
@@ -65,21 +91,95 @@ struct Store::Impl {
   std::vector<Listener> listeners;
 };
 
-void Store::Impl::published(const Change& change, bool won) {
-  summary.add(change.origin, change.seq);
-  // A peer may send back this server's own changes (after a restore from an old copy of the
-  // file, say): never reuse their seqs.
-  if (change.origin == id && change.seq > own_seq) own_seq = change.seq;
-  for (const Listener& listener : listeners) listener(change, won);
+void Store::Impl::commit(const CommitQueue::Batch& batch) {
+  const std::lock_guard lock(write_mutex);
+  Staged staged{own_seq, std::nullopt};
+  if (auto committed = stage_all(batch, staged); !committed) {
+    // Rolled back: nothing of the batch is in the file, so nothing of it is kept in memory
+    // either (own_seq and the summary were left as they were). The clock keeps what it issued:
+    // a clock ahead of the file is harmless, it only has to grow.
+    for (CommitQueue::Entry* entry : batch) {
+      auto& request = static_cast<Request&>(*entry);
+      request.status = committed.error();
+      request.written = false;
+    }
+    return;
+  }
+  own_seq = staged.seq;
+  for (CommitQueue::Entry* entry : batch) {
+    const auto& request = static_cast<const Request&>(*entry);
+    if (request.written) published(request.change, request.won);
+  }
 }
 
-common::Result<Change> Store::Impl::write_local(std::string_view key,
-                                                std::optional<std::string> value) {
-  Change change{id, own_seq + 1, {clock.now(), id}, std::string(key), std::move(value)};
-  auto written = writer.write(change, change.version.hlc);
+common::Status Store::Impl::stage_all(const CommitQueue::Batch& batch, Staged& staged) {
+  return writer.transaction([&]() -> common::Result<bool> {
+    bool any = false;
+    for (CommitQueue::Entry* entry : batch) {
+      auto& request = static_cast<Request&>(*entry);
+      if (auto staged_one = stage(request, staged); !staged_one) return staged_one.error();
+      any = any || request.written;
+    }
+    if (staged.issued_hlc) {
+      if (auto saved = writer.save_hlc(*staged.issued_hlc); !saved) return saved.error();
+    }
+    return any;  // a batch that wrote nothing (duplicates, absent keys) has nothing to commit
+  });
+}
+
+common::Status Store::Impl::stage(Request& request, Staged& staged) {
+  switch (request.kind) {
+    case Request::Kind::put:
+      return stage_local(request, staged);
+    case Request::Kind::remove: {
+      // Read inside the transaction, so that it sees the batch's earlier writes to the key.
+      auto current = writer.current(request.change.key);
+      if (!current) return current.error();
+      if (!*current || (*current)->deleted) return common::Ok{};  // nothing to remove
+      return stage_local(request, staged);
+    }
+    case Request::Kind::apply:
+      return stage_remote(request, staged);
+  }
+  return common::Ok{};
+}
+
+// A local write: the next seq and a fresh timestamp, taken in queue order.
+common::Status Store::Impl::stage_local(Request& request, Staged& staged) {
+  Change& change = request.change;
+  change.origin = id;
+  change.seq = ++staged.seq;
+  change.version = {clock.now(), id};
+  auto written = writer.write(change);
   if (!written) return written.error();
-  published(change, written->won);
-  return change;
+  staged.issued_hlc = change.version.hlc;
+  request.written = true;
+  request.won = written->won;
+  return common::Ok{};
+}
+
+common::Status Store::Impl::stage_remote(Request& request, Staged& staged) {
+  const Change& change = request.change;
+  auto written = writer.write(change);
+  if (!written) return written.error();
+  if (!written->is_new) return common::Ok{};  // already had it: nothing written
+  request.written = true;
+  request.won = written->won;
+  // A peer may send back this server's own changes (after a restore from an old copy of the
+  // file, say): never reuse their seqs.
+  if (change.origin == id && change.seq > staged.seq) staged.seq = change.seq;
+  // Observed before the batch's later local writes take a timestamp and before the listeners
+  // hear of it, so that a write that follows it causally carries a larger one.
+  if (!clock.observe(change.version.hlc)) {
+    common::log("store: clock of ", to_string(change.version), " (", change.key,
+                ") is ahead of ours by more than the allowed skew; ours was clamped");
+  }
+  return common::Ok{};
+}
+
+void Store::Impl::published(const Change& change, bool won) {
+  summary.add(change.origin, change.seq);
+  for (const Listener& listener : listeners) listener(change, won);
 }
 
 // Reads cannot report errors through the Store API (get/list/... return plain values): a failed
@@ -124,21 +224,20 @@ Store::~Store() = default;
 OriginId Store::id() const { return impl_->id; }
 
 common::Result<Change> Store::put(std::string_view key, std::string_view value) {
-  std::optional<std::string> owned(std::in_place, value);
-  if (auto checked = check_change(key, owned); !checked) return checked.error();
-  const std::lock_guard lock(impl_->write_mutex);
-  return impl_->write_local(key, std::move(owned));
+  Request request(Request::Kind::put, Change{0, 0, {}, std::string(key), std::string(value)});
+  if (auto checked = check_change(key, request.change.value); !checked) return checked.error();
+  impl_->queue.submit(request);
+  if (!request.status) return request.status.error();
+  return std::move(request.change);
 }
 
 common::Result<std::optional<Change>> Store::remove(std::string_view key) {
   if (auto checked = check_change(key, std::nullopt); !checked) return checked.error();
-  const std::lock_guard lock(impl_->write_mutex);
-  auto current = impl_->writer.current(key);
-  if (!current) return current.error();
-  if (!*current || (*current)->deleted) return std::optional<Change>();
-  auto change = impl_->write_local(key, std::nullopt);
-  if (!change) return change.error();
-  return std::optional<Change>(std::move(*change));
+  Request request(Request::Kind::remove, Change{0, 0, {}, std::string(key), std::nullopt});
+  impl_->queue.submit(request);
+  if (!request.status) return request.status.error();
+  if (!request.written) return std::optional<Change>();
+  return std::optional<Change>(std::move(request.change));
 }
 
 common::Result<bool> Store::apply(const Change& change) {
@@ -148,17 +247,10 @@ common::Result<bool> Store::apply(const Change& change) {
                                      std::to_string(change.seq) + " of " + change.key,
                                  "origin and seq must be non-zero and match the version");
   }
-  const std::lock_guard lock(impl_->write_mutex);
-  auto written = impl_->writer.write(change, std::nullopt);
-  if (!written) return written.error();
-  if (!written->is_new) return false;
-  // Observed before the listeners hear of it, so that a write they cause follows it.
-  if (!impl_->clock.observe(change.version.hlc)) {
-    common::log("store: clock of ", to_string(change.version), " (", change.key,
-                ") is ahead of ours by more than the allowed skew; ours was clamped");
-  }
-  impl_->published(change, written->won);
-  return true;
+  Request request(Request::Kind::apply, change);
+  impl_->queue.submit(request);
+  if (!request.status) return request.status.error();
+  return request.written;
 }
 
 Summary Store::summary() const { return impl_->summary.contiguous(); }
@@ -208,4 +300,3 @@ void Store::add_listener(Listener listener) {
 }
 
 }  // namespace web::store
-

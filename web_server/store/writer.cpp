@@ -57,21 +57,7 @@ common::Status Writer::transaction(const std::function<common::Result<bool>()>& 
   return common::Ok{};
 }
 
-common::Result<Writer::Written> Writer::write(const Change& change,
-                                              std::optional<uint64_t> issued_hlc) {
-  Written written;
-  auto done = transaction([&]() -> common::Result<bool> {
-    auto rows = write_rows(change, issued_hlc);
-    if (!rows) return rows.error();
-    written = *rows;
-    return written.is_new;
-  });
-  if (!done) return done.error();
-  return written;
-}
-
-common::Result<Writer::Written> Writer::write_rows(const Change& change,
-                                                   std::optional<uint64_t> issued_hlc) {
+common::Result<Writer::Written> Writer::write(const Change& change) {
   {
     sqlite::Run run(insert_change_);
     run.bind(1, change.origin).bind(2, change.seq).bind(3, change.version.hlc);
@@ -90,12 +76,11 @@ common::Result<Writer::Written> Writer::write_rows(const Change& change,
       return upserted.error();
     }
   }
-  if (issued_hlc) {
-    if (auto saved = sqlite::Run(save_hlc_).bind(1, *issued_hlc).run(); !saved) {
-      return saved.error();
-    }
-  }
   return Written{true, won};
+}
+
+common::Status Writer::save_hlc(uint64_t issued_hlc) {
+  return sqlite::Run(save_hlc_).bind(1, issued_hlc).run();
 }
 
 common::Result<std::optional<Writer::Current>> Writer::current(std::string_view key) {

@@ -1,5 +1,7 @@
-// The write side of the store: the one read-write connection and its prepared statements. Each
-// method is one transaction (or one query); the caller serialises calls (Store's write mutex).
+// The write side of the store: the one read-write connection and its prepared statements.
+// write(), current() and save_hlc() run inside the caller's transaction(), so that one commit can
+// hold a whole batch of writes; purge() is a transaction of its own. The caller serialises calls
+// (Store's write mutex).
 #pragma once
 
 #include <cstdint>
@@ -21,9 +23,14 @@ class Writer {
     bool is_new = false;  // false: (origin, seq) was already in the change log; nothing written
     bool won = false;     // the change became the key's current version
   };
-  // One transaction: the change-log row, the kv row when the change's version beats the key's
-  // current one, and (when `issued_hlc` is set) the clock's last issued timestamp.
-  common::Result<Written> write(const Change& change, std::optional<uint64_t> issued_hlc);
+  // Runs `body` in one transaction (BEGIN IMMEDIATE ... COMMIT, durable when it returns Ok):
+  // commits when `body` returns true, rolls back when it returns false or fails.
+  common::Status transaction(const std::function<common::Result<bool>()>& body);
+
+  // The change-log row, and the kv row when the change's version beats the key's current one.
+  common::Result<Written> write(const Change& change);
+  // Saves the clock's last issued timestamp, the floor of the clock after a restart.
+  common::Status save_hlc(uint64_t issued_hlc);
 
   // The key's current version and whether it is a tombstone; nullopt when the key has no row.
   struct Current {
@@ -43,10 +50,6 @@ class Writer {
  private:
   explicit Writer(sqlite::Database db) : db_(std::move(db)) {}
   common::Status prepare();
-  // Runs `body` in a transaction: commits when it returns true, rolls back when it returns false
-  // or fails.
-  common::Status transaction(const std::function<common::Result<bool>()>& body);
-  common::Result<Written> write_rows(const Change& change, std::optional<uint64_t> issued_hlc);
 
   sqlite::Database db_;
   sqlite::Statement begin_, commit_, rollback_;
