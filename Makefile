@@ -51,13 +51,17 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@scripts/install-deps.sh fuzz
-	@mkdir -p build-fuzz/corpus/request_parser build-fuzz/corpus/chunked
+	@mkdir -p build-fuzz/corpus/request_parser build-fuzz/corpus/chunked build-fuzz/corpus/frame
 	clang++ $(FUZZ_FLAGS) tests/fuzz/request_parser_fuzz.cpp common/http_parser.cpp -o build-fuzz/request_parser_fuzz
 	clang++ $(FUZZ_FLAGS) tests/fuzz/chunked_fuzz.cpp common/chunked.cpp common/http_parser.cpp -o build-fuzz/chunked_fuzz
+	clang++ $(FUZZ_FLAGS) tests/fuzz/frame_fuzz.cpp web_server/replication/frame.cpp \
+	  web_server/replication/message.cpp -o build-fuzz/frame_fuzz
 	build-fuzz/request_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  build-fuzz/corpus/request_parser tests/fuzz/corpus/request_parser
 	build-fuzz/chunked_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  build-fuzz/corpus/chunked tests/fuzz/corpus/chunked
+	build-fuzz/frame_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  build-fuzz/corpus/frame tests/fuzz/corpus/frame
 
 deps:
 	@scripts/install-deps.sh all

@@ -1,17 +1,26 @@
-// web_server: a small HTTP/1.1 server, one thread per connection. See web_server/router.hpp for
-// its routes. Prints "listening on HOST:PORT" once ready; SIGTERM/SIGINT end it gracefully.
+// web_server: a small HTTP/1.1 server, one thread per connection, with an embedded key-value
+// store (--data-dir). See web_server/router.hpp for its routes. Prints "listening on HOST:PORT"
+// once ready; SIGTERM/SIGINT end it gracefully.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/service_notify.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
+#include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
+#include "web_server/store/store.hpp"
 
 namespace {
 
@@ -21,6 +30,7 @@ struct Flags {
   std::string listen = "127.0.0.1:8080";
   std::string name;
   std::string static_dir;
+  std::string data_dir;  // empty: ./data/<name or listen address>
   std::string idle_timeout = "60s";
   std::string request_timeout = "10s";
   std::string drain_timeout = "10s";
@@ -64,6 +74,9 @@ void add_flags(CLI::App& app, Flags& flags) {
       ->capture_default_str();
   app.add_option("--name", flags.name, "name sent in X-Backend (default: the listen address)");
   app.add_option("--static-dir", flags.static_dir, "folder of files to serve (the web app)");
+  app.add_option("--data-dir", flags.data_dir,
+                 "folder of the key-value store (store.db); default ./data/<name>, where <name> "
+                 "is --name or the listen address with ':' as '_'");
   app.add_option("--idle-timeout", flags.idle_timeout, "close connections idle this long")
       ->capture_default_str();
   app.add_option("--request-timeout", flags.request_timeout, "time to send a request head (408)")
@@ -77,17 +90,124 @@ void add_flags(CLI::App& app, Flags& flags) {
       ->capture_default_str();
 }
 
+std::string store_path(const Flags& flags) {
+  std::string folder = flags.data_dir;
+  if (folder.empty()) {
+    std::string name = flags.name.empty() ? flags.listen : flags.name;
+    std::replace(name.begin(), name.end(), ':', '_');
+    folder = "./data/" + name;
+  }
+  return folder + "/store.db";
+}
+
+// ---- Replication: its flags, and the Replicator wired between the store and the server ----
+
+struct ReplicationFlags {
+  std::string peers;
+  std::string listen;
+  std::string secret_file;
+  size_t sync_replicas = 0;
+  std::string sync_timeout = "5s";
+  std::string max_clock_skew = "500ms";
+};
+
+void add_replication_flags(CLI::App& app, ReplicationFlags& flags) {
+  app.add_option("--peers", flags.peers, "peers' replication addresses, HOST:PORT,...");
+  app.add_option("--replication-listen", flags.listen,
+                 "where peers' replication links arrive, HOST:PORT (needed with --peers)");
+  app.add_option("--cluster-secret-file", flags.secret_file,
+                 "file holding the secret peers share (needed with --peers)");
+  app.add_option("--sync-replicas", flags.sync_replicas,
+                 "acknowledge a write only once this many peers stored it (503 while fewer are "
+                 "connected)")
+      ->capture_default_str();
+  app.add_option("--sync-timeout", flags.sync_timeout, "longest wait for --sync-replicas (504)")
+      ->capture_default_str();
+  app.add_option("--max-clock-skew", flags.max_clock_skew,
+                 "how far ahead of our clock a peer's timestamp may move it")
+      ->capture_default_str();
+}
+
+// The file's bytes without a trailing newline; a missing or empty secret is refused.
+std::string read_secret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw BadFlag{"--cluster-secret-file: " + path + ": cannot be read"};
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) throw BadFlag{"--cluster-secret-file: " + path + ": the secret is empty"};
+  return secret;
+}
+
+std::vector<std::string> peer_list(const std::string& text) {
+  std::vector<std::string> peers;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    const std::string peer = text.substr(start, end - start);
+    checked(common::parse_host_port(peer), "--peers");
+    peers.push_back(peer);
+    start = end + 1;
+  }
+  return peers;
+}
+
+// nullopt without --peers (and then no other replication flag but --max-clock-skew may be set).
+std::optional<web::replication::ReplicatorOptions> replication_options(
+    const ReplicationFlags& flags) {
+  if (flags.peers.empty()) {
+    if (!flags.listen.empty()) throw BadFlag{"--replication-listen: needs --peers"};
+    if (flags.sync_replicas > 0) throw BadFlag{"--sync-replicas: needs --peers"};
+    return std::nullopt;
+  }
+  if (flags.listen.empty()) throw BadFlag{"--replication-listen: required with --peers"};
+  if (flags.secret_file.empty()) throw BadFlag{"--cluster-secret-file: required with --peers"};
+  web::replication::ReplicatorOptions options;
+  options.peers = peer_list(flags.peers);
+  options.listen = checked(common::parse_address(flags.listen), "--replication-listen");
+  options.secret = read_secret(flags.secret_file);
+  options.sync_replicas = flags.sync_replicas;
+  if (options.sync_replicas > options.peers.size()) {
+    throw BadFlag{"--sync-replicas: " + std::to_string(options.sync_replicas) +
+                  " is more than the " + std::to_string(options.peers.size()) + " in --peers"};
+  }
+  options.sync_timeout = checked(common::parse_duration(flags.sync_timeout), "--sync-timeout");
+  if (options.sync_timeout.count() == 0) throw BadFlag{"--sync-timeout: must be > 0"};
+  return options;
+}
+
+// Opens the replicator (registering it with the store before any write), starts its links and
+// prints "replication listening on HOST:PORT". Null without --peers.
+common::Result<std::unique_ptr<web::replication::Replicator>> start_replication(
+    web::store::Store& store, std::optional<web::replication::ReplicatorOptions> options) {
+  if (!options) return std::unique_ptr<web::replication::Replicator>();
+  auto replicator = web::replication::Replicator::open(store, std::move(*options));
+  if (!replicator) return replicator.error();
+  (*replicator)->start();
+  const std::string address = (*replicator)->local_address().to_string();
+  std::cout << "replication listening on " << address << std::endl;
+  common::log("replication: listening on ", address);
+  return replicator;
+}
+
+// A service manager (systemd, Type=notify) that cannot be told is worth a log line, not a stop.
+void notified(const common::Status& status) {
+  if (!status) common::log(status.error().message);
+}
+
 // Runs until SIGINT or SIGTERM, then drains; SIGHUP (no configuration to reload) is ignored.
-int run(web::Server& server, common::Millis drain_timeout) {
+int run(web::Server& server, common::Millis drain_timeout,
+        web::replication::Replicator* replicator) {
   std::thread serving([&server] { server.serve(); });
+  const common::WatchdogPinger watchdog;  // pings until run returns, through the drain
   int sig = 0;
   while ((sig = common::wait_for_signal()) == SIGHUP) {
     common::log("SIGHUP ignored: web_server has nothing to reload");
   }
   common::log("signal ", sig, ": stopping, draining connections");
+  notified(common::notify_stopping("draining connections"));
   server.stop();
   serving.join();
   if (!server.drain(drain_timeout)) common::log("drain timed out; connections cut");
+  if (replicator != nullptr) replicator->stop();  // after the drain: the last writes go out too
   return 0;
 }
 
@@ -98,11 +218,18 @@ int main(int argc, char** argv) {
   CLI::App app{"web_server: a small HTTP/1.1 server, one thread per connection"};
   Flags flags;
   add_flags(app, flags);
+  ReplicationFlags replication_flags;
+  add_replication_flags(app, replication_flags);
   web::Config config;
   common::Millis drain_timeout{};
+  common::Millis max_clock_skew{};
+  std::optional<web::replication::ReplicatorOptions> replication;
   try {
     app.parse(argc, argv);
     config = to_config(flags, drain_timeout);
+    max_clock_skew =
+        checked(common::parse_duration(replication_flags.max_clock_skew), "--max-clock-skew");
+    replication = replication_options(replication_flags);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -112,6 +239,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "web_server: %s\n", e.message.c_str());
     return kBadFlag;
   }
+  auto store = web::store::Store::open({store_path(flags), max_clock_skew});
+  if (!store) {
+    std::fprintf(stderr, "web_server: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  config.store = store->get();
+  // Replication is wired here, between opening the store and Server::open. Its Quorum is set
+  // whenever it runs, so that GET /replication shows the peers also with --sync-replicas 0.
+  auto replicator = start_replication(**store, std::move(replication));
+  if (!replicator) {
+    std::fprintf(stderr, "web_server: --replication-listen: %s\n",
+                 replicator.error().message.c_str());
+    return 1;
+  }
+  config.quorum = replicator->get();
   auto server = web::Server::open(std::move(config));
   if (!server) {
     std::fprintf(stderr, "web_server: %s\n", server.error().message.c_str());
@@ -120,5 +262,6 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << (*server)->local_address().to_string() << std::endl;
   common::log("web_server ", (*server)->name(), " serving on ",
               (*server)->local_address().to_string());
-  return run(**server, drain_timeout);
+  notified(common::notify_ready("serving on " + (*server)->local_address().to_string()));
+  return run(**server, drain_timeout, replicator->get());
 }

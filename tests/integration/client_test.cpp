@@ -42,7 +42,8 @@ class ClientTest : public testing::Test {
  protected:
   void SetUp() override {
     server_.emplace(std::vector<std::string>{harness::exe("web_server"), "--listen", "127.0.0.1:0",
-                                             "--name", "s1"});
+                                             "--name", "s1", "--data-dir",
+                                             harness::temp_dir()});
     const std::string host_port = server_->wait_listening();
     ASSERT_FALSE(host_port.empty()) << server_->err();
     url_ = "http://" + host_port + "/";

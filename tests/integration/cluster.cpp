@@ -12,7 +12,8 @@
 namespace harness {
 
 std::unique_ptr<Server> start_web_server(const std::string& name, const std::string& listen) {
-  Process process({exe("web_server"), "--listen", listen, "--name", name});
+  Process process(
+      {exe("web_server"), "--listen", listen, "--name", name, "--data-dir", temp_dir()});
   std::string address = process.wait_listening();
   EXPECT_FALSE(address.empty()) << "web_server " << name << " did not start: " << process.err();
   return std::make_unique<Server>(Server{std::move(process), std::move(address)});
@@ -53,6 +54,32 @@ std::string free_address() {
   auto listener = common::listen_tcp(*common::parse_address("127.0.0.1:0"));
   EXPECT_TRUE(listener.ok());
   return common::local_address(*listener)->to_string();
+}
+
+std::unique_ptr<AdminBalancer> start_admin_balancer(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {exe("load_balancer"), "--listen", "127.0.0.1:0", "--admin",
+                                   "127.0.0.1:0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process process(std::move(argv));
+  std::string admin = process.wait_prefixed_line("admin listening on ");
+  std::string address = process.wait_listening();
+  EXPECT_FALSE(admin.empty() || address.empty()) << "load_balancer did not start: " << process.err();
+  return std::make_unique<AdminBalancer>(
+      AdminBalancer{std::move(process), std::move(address), std::move(admin)});
+}
+
+std::string admin_request(const std::string& admin, const std::string& method,
+                          const std::string& target, const std::string& body,
+                          const std::string& token) {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return harness::exchange(admin, request);
+}
+
+std::string body_of(std::string_view response) {
+  const size_t end = response.find("\r\n\r\n");
+  return end == std::string_view::npos ? "" : std::string(response.substr(end + 4));
 }
 
 }  // namespace harness

@@ -133,7 +133,7 @@ class WebServerTest : public testing::Test {
   // Starts web_server with these flags after the standard ones; returns its HOST:PORT.
   std::string start(std::vector<std::string> flags = {}) {
     std::vector<std::string> argv = {harness::exe("web_server"), "--listen", "127.0.0.1:0",
-                                     "--name", "s1"};
+                                     "--name", "s1", "--data-dir", harness::temp_dir()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     server_.emplace(argv);
     const std::string host_port = server_->wait_listening();

@@ -1,0 +1,414 @@
+// Replication between real web_server processes on loopback: convergence under concurrent
+// writes, a server killed and restarted, a partition healed, conflicting writes, --sync-replicas,
+// and hostile bytes on the replication port.
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/socket.hpp"
+#include "tests/integration/cluster.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/integration/link_cutter.hpp"
+
+namespace harness {
+namespace {
+
+struct Reply {
+  int status = 0;
+  std::string version;  // X-Version
+  std::string body;
+  std::string raw;
+};
+
+Reply http(const std::string& address, std::string_view method, const std::string& path,
+           std::string_view body = "") {
+  std::string request = std::string(method) + " " + path +
+                        " HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+  Reply reply;
+  reply.raw = harness::exchange(address, request);
+  reply.status = status_of(reply.raw);
+  reply.version = field_of(reply.raw, "x-version");
+  const size_t at = reply.raw.find("\r\n\r\n");
+  if (at != std::string::npos) reply.body = reply.raw.substr(at + 4);
+  return reply;
+}
+
+bool is_2xx(int status) { return status >= 200 && status < 300; }
+
+// "<hlc>-<origin hex>" as a pair that orders like the versions do: by hlc, then origin.
+std::pair<uint64_t, uint64_t> version_order(const std::string& version) {
+  const size_t dash = version.find('-');
+  return {std::stoull(version.substr(0, dash)), std::stoull(version.substr(dash + 1), nullptr, 16)};
+}
+
+struct Node {
+  std::string name, http, repl, dir;
+  std::vector<std::string> peers;  // replication addresses (or forwarders in front of them)
+  std::vector<std::string> extra;  // more flags
+  std::string secret_file;
+  std::unique_ptr<Process> process;
+};
+
+// Servers whose addresses (HTTP and replication) are fixed before any starts, so that each
+// can name its peers, and a restarted server comes back where it was.
+class Cluster {
+ public:
+  explicit Cluster(size_t n) : root_(temp_dir()) {
+    secret_ = write_file("secret", "the cluster's shared secret\n");
+    for (size_t i = 0; i < n; ++i) add("r" + std::to_string(i));
+  }
+  ~Cluster() {
+    nodes_.clear();  // SIGKILLs and reaps whatever still runs
+    std::error_code ignored;
+    std::filesystem::remove_all(root_, ignored);
+  }
+
+  Node& add(const std::string& name) {
+    nodes_.push_back(Node{name, free_address(), free_address(), root_ + "/" + name, {}, {},
+                          secret_, nullptr});
+    return nodes_.back();
+  }
+  std::string write_file(const std::string& name, const std::string& content) {
+    const std::string path = root_ + "/" + name;
+    std::ofstream(path) << content;
+    return path;
+  }
+  void full_mesh() {
+    for (Node& node : nodes_) {
+      for (const Node& other : nodes_) {
+        if (&other != &node) node.peers.push_back(other.repl);
+      }
+    }
+  }
+  Node& operator[](size_t i) { return nodes_[i]; }
+  size_t size() const { return nodes_.size(); }
+
+  void start(size_t i) {
+    Node& node = nodes_[i];
+    std::string peers;
+    for (const auto& peer : node.peers) peers += (peers.empty() ? "" : ",") + peer;
+    std::vector<std::string> argv{exe("web_server"), "--listen", node.http, "--name", node.name,
+                                  "--data-dir", node.dir, "--replication-listen", node.repl,
+                                  "--peers", peers, "--cluster-secret-file", node.secret_file};
+    argv.insert(argv.end(), node.extra.begin(), node.extra.end());
+    node.process = std::make_unique<Process>(argv);
+    EXPECT_EQ(node.process->wait_prefixed_line("replication listening on "), node.repl)
+        << node.process->err();
+    EXPECT_EQ(node.process->wait_listening(), node.http) << node.process->err();
+  }
+  void start_all() {
+    for (size_t i = 0; i < nodes_.size(); ++i) start(i);
+  }
+  void kill(size_t i) {
+    nodes_[i].process->signal(SIGKILL);
+    nodes_[i].process->wait_exit();
+  }
+
+  nlohmann::json status(size_t i) {
+    const Reply reply = http(nodes_[i].http, "GET", "/replication");
+    if (reply.status != 200) return nlohmann::json();
+    return nlohmann::json::parse(reply.body, nullptr, false);
+  }
+  std::string digest(size_t i) {
+    const auto json = status(i);
+    return json.is_object() && json.contains("digest") ? json["digest"].get<std::string>() : "";
+  }
+  // Every listed server is up and has the same contents.
+  bool converged(const std::vector<size_t>& which) {
+    const std::string first = digest(which.front());
+    if (first.empty()) return false;
+    for (size_t i : which) {
+      if (digest(i) != first) return false;
+    }
+    return true;
+  }
+  bool converged() {
+    std::vector<size_t> all;
+    for (size_t i = 0; i < nodes_.size(); ++i) all.push_back(i);
+    return converged(all);
+  }
+  std::string value(size_t i, const std::string& key) {
+    const Reply reply = http(nodes_[i].http, "GET", "/kv/" + key);
+    return reply.status == 200 ? reply.body : "<" + std::to_string(reply.status) + ">";
+  }
+
+ private:
+  std::string root_;
+  std::string secret_;
+  std::vector<Node> nodes_;
+};
+
+TEST(ReplicationTest, FourServersConvergeUnderConcurrentPutsAndDeletes) {
+  Cluster cluster(4);
+  cluster.full_mesh();
+  cluster.start_all();
+  std::string backends;
+  for (size_t i = 0; i < cluster.size(); ++i) backends += (i ? "," : "") + cluster[i].http;
+  Process balancer({exe("load_balancer"), "--mode", "http", "--listen", "127.0.0.1:0",
+                    "--backends", backends});
+  const std::string via_balancer = balancer.wait_listening();
+  ASSERT_FALSE(via_balancer.empty()) << balancer.err();
+
+  std::atomic<int> failures{0};
+  auto writer = [&](std::string address, int id) {
+    for (int j = 0; j < 60; ++j) {
+      const std::string key = "/kv/k" + std::to_string((j * 7 + id) % 15);
+      const Reply reply = j % 5 == 4 ? http(address, "DELETE", key)
+                                     : http(address, "PUT", key, std::to_string(id * 1000 + j));
+      if (!is_2xx(reply.status) && reply.status != 404) ++failures;
+    }
+  };
+  std::vector<std::thread> writers;
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    writers.emplace_back(writer, cluster[i].http, static_cast<int>(i));
+    writers.emplace_back(writer, cluster[i].http, static_cast<int>(i + 10));
+  }
+  writers.emplace_back(writer, via_balancer, 99);
+  for (auto& thread : writers) thread.join();
+  EXPECT_EQ(failures, 0);
+
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  const std::string list = http(cluster[0].http, "GET", "/kv?limit=1000").body;
+  EXPECT_NE(list.find("\"k"), std::string::npos) << list;
+  for (size_t i = 1; i < cluster.size(); ++i) {
+    EXPECT_EQ(http(cluster[i].http, "GET", "/kv?limit=1000").body, list) << cluster[i].name;
+  }
+}
+
+TEST(ReplicationTest, KilledServerCatchesUpAndLosesNothingItAcknowledged) {
+  Cluster cluster(3);
+  cluster.full_mesh();
+  cluster.start_all();
+  std::mutex mutex;
+  std::map<std::string, std::string> acknowledged;  // key -> value, from every 2xx PUT
+  auto writer = [&](size_t node, const std::string& prefix, int count) {
+    for (int j = 0; j < count; ++j) {
+      const std::string key = prefix + std::to_string(j);
+      if (is_2xx(http(cluster[node].http, "PUT", "/kv/" + key, key + "=v").status)) {
+        std::lock_guard lock(mutex);
+        acknowledged[key] = key + "=v";
+      }
+    }
+  };
+  std::thread to_victim(writer, 2, "victim/", 400);
+  std::thread to_other(writer, 0, "other/", 100);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return acknowledged.size() >= 40;
+  }));
+  cluster.kill(2);  // during the writes
+  to_victim.join();
+  to_other.join();
+  writer(1, "while-down/", 30);
+  cluster.start(2);
+
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  for (const auto& [key, value] : acknowledged) {
+    for (size_t i = 0; i < cluster.size(); ++i) {
+      ASSERT_EQ(cluster.value(i, key), value) << key << " on " << cluster[i].name;
+    }
+  }
+}
+
+TEST(ReplicationTest, PartitionHealsAndTheLargerVersionWinsEverywhere) {
+  Cluster cluster(3);
+  // r2 reaches its peers, and they reach it, only through forwarders the test can cut.
+  LinkCutter to_r2_from_r0(cluster[2].repl), to_r2_from_r1(cluster[2].repl);
+  LinkCutter from_r2_to_r0(cluster[0].repl), from_r2_to_r1(cluster[1].repl);
+  std::vector<LinkCutter*> cutters{&to_r2_from_r0, &to_r2_from_r1, &from_r2_to_r0, &from_r2_to_r1};
+  cluster[0].peers = {cluster[1].repl, to_r2_from_r0.address()};
+  cluster[1].peers = {cluster[0].repl, to_r2_from_r1.address()};
+  cluster[2].peers = {from_r2_to_r0.address(), from_r2_to_r1.address()};
+  cluster.start_all();
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/before", "x").status));
+  ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+
+  for (LinkCutter* cutter : cutters) cutter->cut();
+  std::map<std::string, std::pair<std::string, std::string>> written;  // key -> (a, b) versions
+  for (int k = 0; k < 10; ++k) {
+    const std::string key = "p/" + std::to_string(k);
+    const size_t first = k % 2 ? 0 : 2;  // the side written first alternates
+    const Reply one = http(cluster[first].http, "PUT", "/kv/" + key, "from " + cluster[first].name);
+    const Reply two = http(cluster[2 - first].http, "PUT", "/kv/" + key,
+                           "from " + cluster[2 - first].name);
+    ASSERT_TRUE(is_2xx(one.status) && is_2xx(two.status)) << one.raw << two.raw;
+    written[key] = first == 0 ? std::pair{one.version, two.version}
+                              : std::pair{two.version, one.version};
+  }
+  // r1 sees r0's side while r2, cut off, keeps its own.
+  ASSERT_TRUE(eventually([&] { return cluster.converged({0, 1}); }, 30s));
+  EXPECT_FALSE(cluster.converged({0, 2}));
+  EXPECT_EQ(cluster.value(2, "p/0"), "from r2");
+
+  for (LinkCutter* cutter : cutters) cutter->restore();
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  for (const auto& [key, versions] : written) {
+    const bool r0_wins = version_order(versions.first) > version_order(versions.second);
+    for (size_t i = 0; i < cluster.size(); ++i) {
+      const Reply reply = http(cluster[i].http, "GET", "/kv/" + key);
+      EXPECT_EQ(reply.body, r0_wins ? "from r0" : "from r2") << key << " on " << cluster[i].name;
+      EXPECT_EQ(reply.version, r0_wins ? versions.first : versions.second);
+    }
+  }
+}
+
+TEST(ReplicationTest, ConcurrentWritesToOneKeyKeepTheLargerVersionEverywhere) {
+  Cluster cluster(3);
+  cluster.full_mesh();
+  cluster.start_all();
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::string>> acknowledged;  // (version, value)
+  auto writer = [&](size_t node) {
+    for (int j = 0; j < 40; ++j) {
+      const std::string value = cluster[node].name + "-" + std::to_string(j);
+      const Reply reply = http(cluster[node].http, "PUT", "/kv/contested", value);
+      if (!is_2xx(reply.status)) continue;
+      std::lock_guard lock(mutex);
+      acknowledged.emplace_back(reply.version, value);
+    }
+  };
+  std::thread a(writer, 0), b(writer, 1);
+  a.join();
+  b.join();
+  ASSERT_EQ(acknowledged.size(), 80u);
+  const auto winner = *std::max_element(
+      acknowledged.begin(), acknowledged.end(),
+      [](const auto& x, const auto& y) { return version_order(x.first) < version_order(y.first); });
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    const Reply reply = http(cluster[i].http, "GET", "/kv/contested");
+    EXPECT_EQ(reply.version, winner.first) << cluster[i].name;
+    EXPECT_EQ(reply.body, winner.second) << cluster[i].name;
+  }
+}
+
+TEST(ReplicationTest, SyncReplicasAcknowledgesOnlyWhatAPeerStored) {
+  Cluster cluster(2);
+  cluster.full_mesh();
+  cluster[0].extra = {"--sync-replicas", "1", "--sync-timeout", "10s"};
+  cluster.start_all();
+  ASSERT_TRUE(eventually(
+      [&] { return is_2xx(http(cluster[0].http, "PUT", "/kv/probe", "1").status); }, 30s));
+
+  std::mutex mutex;
+  std::vector<std::string> acknowledged;
+  std::thread writer([&] {
+    for (int j = 0; j < 300; ++j) {
+      const std::string key = "s/" + std::to_string(j);
+      if (!is_2xx(http(cluster[0].http, "PUT", "/kv/" + key, "v").status)) return;
+      std::lock_guard lock(mutex);
+      acknowledged.push_back(key);
+    }
+  });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return acknowledged.size() >= 30;
+  }));
+  cluster.kill(0);
+  writer.join();
+  for (const auto& key : acknowledged) {
+    ASSERT_EQ(cluster.value(1, key), "v") << key << " was acknowledged, yet the survivor lacks it";
+  }
+
+  // With its only peer down, r0 refuses writes rather than accept them unreplicated.
+  cluster.start(0);
+  cluster.kill(1);
+  Reply refused;
+  ASSERT_TRUE(eventually([&] {
+    refused = http(cluster[0].http, "PUT", "/kv/lonely", "v");
+    return refused.status == 503;
+  }, 30s)) << refused.raw;
+  EXPECT_FALSE(field_of(refused.raw, "retry-after").empty()) << refused.raw;
+  EXPECT_EQ(cluster.value(0, "lonely"), "<404>");
+}
+
+// Sends `bytes` as a peer would, ends its side (so a partial frame is truncated, not pending),
+// and waits until the server drops the link.
+void send_and_close(const std::string& address, const std::string& bytes) {
+  auto fd = common::connect_tcp(*common::parse_address(address), 10s);
+  ASSERT_TRUE(fd) << fd.error().message;
+  ASSERT_TRUE(common::set_io_timeouts(*fd, 10s, 10s));
+  ASSERT_TRUE(common::send_all(*fd, bytes));
+  ::shutdown(fd->get(), SHUT_WR);
+  char buffer[256];
+  for (auto n = common::recv_some(*fd, buffer, sizeof buffer); n && *n > 0;
+       n = common::recv_some(*fd, buffer, sizeof buffer)) {
+  }
+}
+
+std::string frame(int type, const std::string& payload) {
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>(payload.size() >> shift));
+  }
+  out.push_back(static_cast<char>(type));
+  return out + payload;
+}
+
+// A CHANGE frame for key "planted" as a peer would send it, only without authenticating first.
+std::string planted_change() {
+  std::string payload(8, '\x01');     // origin
+  payload += std::string(7, '\0') + "\x01";  // seq 1
+  payload += std::string(2, '\0') + std::string(6, '\x7f');  // hlc
+  payload += std::string("\0\x07", 2) + "planted";
+  payload += std::string("\x01\0\0\0\x01", 5) + "x";
+  return frame(5, payload);
+}
+
+TEST(ReplicationTest, HostileBytesAndAWrongSecretLeaveTheStoreUntouched) {
+  Cluster cluster(2);
+  cluster.full_mesh();
+  Node& stranger = cluster.add("stranger");
+  stranger.secret_file = cluster.write_file("other-secret", "not the cluster's secret");
+  stranger.peers = {cluster[0].repl};
+  cluster[0].peers.push_back(stranger.repl);
+  cluster.start_all();
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/before", "x").status));
+  ASSERT_TRUE(is_2xx(http(stranger.http, "PUT", "/kv/intruder", "x").status));
+  ASSERT_TRUE(eventually([&] { return cluster.converged({0, 1}); }, 30s));
+  const std::string before = cluster.digest(0);
+
+  const std::vector<std::pair<std::string, std::string>> hostile{
+      {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "frame length over the maximum"},
+      {std::string("\x7f\xff\xff\xff\x01", 5), "frame length over the maximum"},
+      {frame(1, std::string(40, 'h')).substr(0, 20), "truncated frame"},
+      {planted_change(), "expected HELLO, got CHANGE"},
+      {std::string("\0\0\0\0\x63", 5), "unknown frame type"},
+  };
+  for (const auto& [bytes, reason] : hostile) {
+    send_and_close(cluster[0].repl, bytes);
+  }
+  for (const auto& [bytes, reason] : hostile) {
+    EXPECT_TRUE(eventually([&, r = reason] {
+      return cluster[0].process->err().find("before authentication: " + r) != std::string::npos;
+    })) << reason << "\n" << cluster[0].process->err();
+  }
+  EXPECT_TRUE(eventually([&] {
+    return cluster[0].process->err().find("link to " + stranger.repl + ": wrong secret") !=
+           std::string::npos;
+  })) << cluster[0].process->err();
+
+  EXPECT_EQ(cluster.digest(0), before);
+  EXPECT_EQ(cluster.value(0, "planted"), "<404>");
+  EXPECT_EQ(cluster.value(0, "intruder"), "<404>");
+  // Still serving, and still replicating with the peer that knows the secret.
+  ASSERT_TRUE(is_2xx(http(cluster[1].http, "PUT", "/kv/after", "y").status));
+  EXPECT_TRUE(eventually([&] { return cluster.value(0, "after") == "y"; }, 30s));
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,89 @@
+#include "web_server/replication/peer_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "web_server/replication/change_feed.hpp"
+
+namespace web::replication {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(PeerTableTest, PurgeFloorWaitsForEveryPeerAndTakesTheMinimum) {
+  PeerTable peers({"a:1", "b:2"});
+  EXPECT_EQ(peers.everyone_has(), std::nullopt);
+  peers.acknowledged(0, {{1, 10}, {2, 5}, {3, 7}});
+  EXPECT_EQ(peers.everyone_has(), std::nullopt) << "peer b was never heard from";
+  peers.acknowledged(1, {{1, 4}, {2, 9}});
+  EXPECT_EQ(peers.everyone_has(), (store::Summary{{1, 4}, {2, 5}})) << "b lacks origin 3";
+}
+
+TEST(PeerTableTest, WaitCountsPeersThatAcknowledgedTheSeq) {
+  PeerTable peers({"a:1", "b:2"});
+  const auto soon = [] { return PeerTable::Clock::now() + 50ms; };
+  EXPECT_FALSE(peers.wait_acknowledged(7, 3, 1, soon()));
+  peers.acknowledged(0, {{7, 2}});
+  EXPECT_FALSE(peers.wait_acknowledged(7, 3, 1, soon()));
+  std::thread later([&] { peers.acknowledged(1, {{7, 3}}); });
+  EXPECT_TRUE(peers.wait_acknowledged(7, 3, 1, PeerTable::Clock::now() + 20s));
+  later.join();
+  EXPECT_FALSE(peers.wait_acknowledged(7, 3, 2, soon()));
+  EXPECT_TRUE(peers.wait_acknowledged(7, 2, 2, soon()));
+}
+
+TEST(PeerTableTest, StatusShowsConnectionAndLag) {
+  PeerTable peers({"a:1"});
+  peers.connected(0, 0xab);
+  peers.acknowledged(0, {{1, 4}});
+  EXPECT_EQ(peers.connected_count(), 1u);
+  const auto status = peers.status({{1, 10}, {2, 3}});
+  EXPECT_EQ(status[0]["address"], "a:1");
+  EXPECT_EQ(status[0]["origin"], "00000000000000ab");
+  EXPECT_EQ(status[0]["connected"], true);
+  EXPECT_EQ(status[0]["lag"]["0000000000000001"], 6);
+  EXPECT_EQ(status[0]["lag"]["0000000000000002"], 3);
+  peers.disconnected(0);
+  EXPECT_EQ(peers.connected_count(), 0u);
+}
+
+store::Change change(uint64_t seq) { return store::Change{1, seq, {seq, 1}, "k", "v"}; }
+
+TEST(ChangeFeedTest, DeliversInOrderToEverySubscription) {
+  ChangeFeed feed;
+  auto one = feed.subscribe(), two = feed.subscribe();
+  feed.publish(change(1));
+  feed.publish(change(2));
+  for (auto* subscription : {one.get(), two.get()}) {
+    const auto batch = subscription->take(1s);
+    ASSERT_EQ(batch.changes.size(), 2u);
+    EXPECT_EQ(batch.changes[1].seq, 2u);
+    EXPECT_FALSE(batch.overflowed);
+  }
+  EXPECT_TRUE(one->take(10ms).changes.empty());
+}
+
+TEST(ChangeFeedTest, OverflowDropsTheQueueAndSaysSoWithoutBlocking) {
+  ChangeFeed feed(FeedLimits{.max_changes = 3, .max_bytes = 1 << 20});
+  auto subscription = feed.subscribe();
+  for (uint64_t seq = 1; seq <= 10; ++seq) feed.publish(change(seq));
+  const auto batch = subscription->take(1s);
+  EXPECT_TRUE(batch.overflowed);
+  EXPECT_TRUE(batch.changes.empty());
+  feed.publish(change(11));
+  const auto next = subscription->take(1s);
+  EXPECT_FALSE(next.overflowed);
+  ASSERT_EQ(next.changes.size(), 1u);
+}
+
+TEST(ChangeFeedTest, CloseWakesATake) {
+  ChangeFeed feed;
+  auto subscription = feed.subscribe();
+  std::thread closer([&] { subscription->close(); });
+  EXPECT_TRUE(subscription->take(20s).closed);
+  closer.join();
+}
+
+}  // namespace
+}  // namespace web::replication

@@ -1,0 +1,176 @@
+// Replicators with real stores in temp folders, linked over loopback inside one process.
+#include "web_server/replication/replicator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/unit/net_test_support.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+namespace web::replication {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A port on loopback that nothing listens on (bound once, then released), so that every
+// node's peer list can be written before any node starts.
+std::string free_address() {
+  const common::Fd listener = net_test::listener();
+  return net_test::address_of(listener).to_string();
+}
+
+struct Node {
+  test_support::TempDir dir;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Replicator> replicator;
+
+  Node(const std::string& listen, std::vector<std::string> peers, size_t sync_replicas = 0) {
+    auto opened = store::Store::open({.path = (dir.path() / "store.db").string()});
+    if (!opened) throw std::runtime_error(opened.error().message);
+    store = std::move(*opened);
+    start(listen, std::move(peers), sync_replicas);
+  }
+
+  void start(const std::string& listen, std::vector<std::string> peers, size_t sync_replicas) {
+    ReplicatorOptions options;
+    options.listen = *common::parse_address(listen);
+    options.peers = std::move(peers);
+    options.secret = "unit-test secret";
+    options.sync_replicas = sync_replicas;
+    options.sync_timeout = 300ms;
+    options.purge_interval = 100ms;
+    options.timing = LinkTiming{.heartbeat = 100ms, .dead_after = 3s, .connect_timeout = 1s,
+                                .backoff_min = 10ms, .backoff_max = 100ms};
+    auto opened = Replicator::open(*store, std::move(options));
+    if (!opened) throw std::runtime_error(opened.error().message);
+    replicator = std::move(*opened);
+    replicator->start();
+  }
+
+  nlohmann::json status() const { return nlohmann::json::parse(replicator->status_json()); }
+};
+
+bool same_contents(const std::vector<Node*>& nodes) {
+  for (const Node* node : nodes) {
+    if (node->store->digest() != nodes.front()->store->digest()) return false;
+  }
+  return true;
+}
+
+std::string value_of(const Node& node, std::string_view key) {
+  const auto entry = node.store->get(key);
+  return entry ? entry->value : "<absent>";
+}
+
+TEST(ReplicatorTest, TwoServersConvergeOnPutsAndDeletes) {
+  const std::string a = free_address(), b = free_address();
+  Node na(a, {b}), nb(b, {a});
+  ASSERT_TRUE(na.store->put("x", "from a"));
+  ASSERT_TRUE(nb.store->put("y", "from b"));
+  ASSERT_TRUE(nb.store->put("gone", "soon"));
+  ASSERT_TRUE(net_test::eventually([&] { return value_of(na, "gone") == "soon"; }, 20s));
+  ASSERT_TRUE(na.store->remove("gone"));
+  EXPECT_TRUE(net_test::eventually([&] { return same_contents({&na, &nb}); }, 20s));
+  EXPECT_EQ(value_of(nb, "x"), "from a");
+  EXPECT_EQ(value_of(na, "y"), "from b");
+  EXPECT_EQ(value_of(nb, "gone"), "<absent>");
+}
+
+TEST(ReplicatorTest, ConcurrentWritesToOneKeyPickTheSameWinnerEverywhere) {
+  const std::string a = free_address(), b = free_address(), c = free_address();
+  Node na(a, {b, c}), nb(b, {a, c}), nc(c, {a, b});
+  std::vector<std::thread> writers;
+  for (Node* node : {&na, &nb, &nc}) {
+    writers.emplace_back([node] {
+      for (int i = 0; i < 30; ++i) (void)node->store->put("contested", std::to_string(i));
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  ASSERT_TRUE(net_test::eventually([&] { return same_contents({&na, &nb, &nc}); }, 20s));
+  EXPECT_EQ(na.store->get("contested")->version, nc.store->get("contested")->version);
+}
+
+TEST(ReplicatorTest, LateJoinerCatchesUpOnEverythingItMissed) {
+  const std::string a = free_address(), b = free_address(), c = free_address();
+  Node na(a, {b, c}), nb(b, {a, c});
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE((i % 2 ? na : nb).store->put("k" + std::to_string(i), std::to_string(i)));
+  }
+  ASSERT_TRUE(na.store->remove("k1"));
+  Node nc(c, {a, b});
+  EXPECT_TRUE(net_test::eventually([&] { return same_contents({&na, &nb, &nc}); }, 20s));
+  EXPECT_EQ(value_of(nc, "k298"), "298");
+  EXPECT_EQ(value_of(nc, "k1"), "<absent>");
+}
+
+// A and C know only B: what each writes reaches the other through B's change log.
+TEST(ReplicatorTest, ChangesAreRelayedToServersWithoutADirectLink) {
+  const std::string a = free_address(), b = free_address(), c = free_address();
+  Node na(a, {b}), nb(b, {a, c}), nc(c, {b});
+  ASSERT_TRUE(na.store->put("from/a", "1"));
+  ASSERT_TRUE(nc.store->put("from/c", "2"));
+  EXPECT_TRUE(net_test::eventually([&] { return same_contents({&na, &nb, &nc}); }, 20s));
+  EXPECT_EQ(value_of(nc, "from/a"), "1");
+  EXPECT_EQ(value_of(na, "from/c"), "2");
+}
+
+TEST(ReplicatorTest, SyncReplicasWaitsForThePeersAcknowledgement) {
+  const std::string a = free_address(), b = free_address();
+  Node na(a, {b}, 1);
+  EXPECT_EQ(na.replicator->refuse_write(), "0 of 1 required peers connected");
+  auto lonely = na.store->put("alone", "1");
+  ASSERT_TRUE(lonely);
+  EXPECT_FALSE(na.replicator->await_replicated(*lonely)) << "nobody can have acknowledged it";
+  {
+    Node nb(b, {a});
+    ASSERT_TRUE(net_test::eventually([&] { return !na.replicator->refuse_write(); }, 20s));
+    auto change = na.store->put("synced", "yes");
+    ASSERT_TRUE(change);
+    EXPECT_TRUE(na.replicator->await_replicated(*change));
+    EXPECT_EQ(value_of(nb, "synced"), "yes") << "acknowledged means stored";
+  }
+  EXPECT_TRUE(net_test::eventually([&] { return na.replicator->refuse_write().has_value(); }, 20s));
+}
+
+TEST(ReplicatorTest, StatusShowsPeersAndNoLagOnceConverged) {
+  const std::string a = free_address(), b = free_address();
+  Node na(a, {b}), nb(b, {a});
+  ASSERT_TRUE(na.store->put("k", "v"));
+  ASSERT_TRUE(net_test::eventually([&] {
+    const auto status = na.status();
+    const auto& peer = status["peers"][0];
+    return peer["connected"] == true && !peer["lag"].empty() &&
+           peer["lag"].begin()->get<uint64_t>() == 0;
+  }, 20s)) << na.replicator->status_json();
+  const auto status = na.status();
+  EXPECT_EQ(status["id"], origin_hex(na.store->id()));
+  EXPECT_EQ(status["digest"], na.store->digest());
+  EXPECT_EQ(status["peers"][0]["address"], b);
+  EXPECT_EQ(status["peers"][0]["origin"], origin_hex(nb.store->id()));
+}
+
+TEST(ReplicatorTest, WrongSecretKeepsServersApart) {
+  const std::string a = free_address(), b = free_address();
+  Node na(a, {b});
+  test_support::TempDir dir;
+  auto other = store::Store::open({.path = (dir.path() / "store.db").string()});
+  ASSERT_TRUE(other);
+  ReplicatorOptions options;
+  options.listen = *common::parse_address(b);
+  options.peers = {a};
+  options.secret = "a different secret";
+  auto stranger = Replicator::open(**other, std::move(options));
+  ASSERT_TRUE(stranger);
+  (*stranger)->start();
+  ASSERT_TRUE((*other)->put("intruder", "x"));
+  ASSERT_TRUE(na.store->put("mine", "y"));
+  std::this_thread::sleep_for(500ms);  // several connection attempts with a 10ms..100ms backoff
+  EXPECT_FALSE(na.store->get("intruder"));
+  EXPECT_FALSE((*other)->get("mine"));
+  EXPECT_EQ(na.replicator->refuse_write(), std::nullopt);  // K = 0: never refused
+  EXPECT_EQ(na.status()["peers"][0]["connected"], false);
+}
+
+}  // namespace
+}  // namespace web::replication

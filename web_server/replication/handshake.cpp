@@ -1,0 +1,78 @@
+#include "web_server/replication/handshake.hpp"
+
+#include <string>
+
+#include "web_server/replication/auth.hpp"
+#include "web_server/replication/message.hpp"
+
+namespace web::replication {
+namespace {
+
+common::Error malformed(FrameType type) {
+  return protocol_error("malformed " + std::string(to_string(type)) + " payload");
+}
+
+common::Status check_origin(store::OriginId peer, store::OriginId self) {
+  if (peer == self) return protocol_error("the peer has our own origin id (a link to itself?)");
+  return common::Ok{};
+}
+
+}  // namespace
+
+common::Result<Frame> expect_frame(FrameReader& reader, FrameType expected) {
+  auto frame = reader.read();
+  if (!frame) return frame.error();
+  if (frame->type != expected) {
+    return protocol_error("expected " + std::string(to_string(expected)) + ", got " +
+                          std::string(to_string(frame->type)));
+  }
+  return frame;
+}
+
+common::Result<store::OriginId> handshake_as_dialer(const common::Fd& fd, FrameReader& reader,
+                                                    std::string_view secret, store::OriginId self) {
+  auto nonce = random_nonce();
+  if (!nonce) return nonce.error();
+  if (auto sent = send_frame(fd, FrameType::hello, encode(Hello{self, *nonce})); !sent) {
+    return sent.error();
+  }
+  auto frame = expect_frame(reader, FrameType::challenge);
+  if (!frame) return frame.error();
+  const auto challenge = decode_challenge(frame->payload);
+  if (!challenge) return malformed(FrameType::challenge);
+  if (!proof_valid(challenge->proof, secret, Role::acceptor, *nonce, challenge->nonce,
+                   challenge->origin)) {
+    return protocol_error("wrong secret: the acceptor's proof does not verify");
+  }
+  if (auto same = check_origin(challenge->origin, self); !same) return same.error();
+  const Mac proof = prove(secret, Role::dialer, *nonce, challenge->nonce, self);
+  if (auto sent = send_frame(fd, FrameType::proof, encode(proof)); !sent) return sent.error();
+  return challenge->origin;
+}
+
+common::Result<store::OriginId> handshake_as_acceptor(const common::Fd& fd, FrameReader& reader,
+                                                      std::string_view secret,
+                                                      store::OriginId self) {
+  auto frame = expect_frame(reader, FrameType::hello);
+  if (!frame) return frame.error();
+  const auto hello = decode_hello(frame->payload);
+  if (!hello) return malformed(FrameType::hello);
+  if (auto same = check_origin(hello->origin, self); !same) return same.error();
+  auto nonce = random_nonce();
+  if (!nonce) return nonce.error();
+  const Challenge challenge{self, *nonce,
+                            prove(secret, Role::acceptor, hello->nonce, *nonce, self)};
+  if (auto sent = send_frame(fd, FrameType::challenge, encode(challenge)); !sent) {
+    return sent.error();
+  }
+  auto proof_frame = expect_frame(reader, FrameType::proof);
+  if (!proof_frame) return proof_frame.error();
+  const auto proof = decode_proof(proof_frame->payload);
+  if (!proof) return malformed(FrameType::proof);
+  if (!proof_valid(*proof, secret, Role::dialer, hello->nonce, *nonce, hello->origin)) {
+    return protocol_error("wrong secret: the dialer's proof does not verify");
+  }
+  return hello->origin;
+}
+
+}  // namespace web::replication

@@ -1,0 +1,30 @@
+// The opening of a replication link, before any change may flow:
+//   dialer   -> HELLO     {origin_d, nonce_d}
+//   acceptor -> CHALLENGE {origin_a, nonce_a, prove(acceptor, nonce_d, nonce_a, origin_a)}
+//   dialer   -> PROOF     {prove(dialer, nonce_d, nonce_a, origin_d)}
+// Each side checks the other's proof (auth.hpp) and drops the link at the first frame that is
+// not the one expected, so nothing a peer sends before proving itself reaches the store.
+#pragma once
+
+#include <string_view>
+
+#include "common/fd.hpp"
+#include "common/result.hpp"
+#include "web_server/replication/frame_stream.hpp"
+#include "web_server/store/version.hpp"
+
+namespace web::replication {
+
+// Each returns the peer's origin id once it proved it knows `secret`, or why the link must go:
+// Errc::protocol for a wrong proof ("wrong secret: ..."), an unexpected or malformed frame, or a
+// peer that has our own origin id; the socket's error otherwise.
+common::Result<store::OriginId> handshake_as_dialer(const common::Fd& fd, FrameReader& reader,
+                                                    std::string_view secret, store::OriginId self);
+common::Result<store::OriginId> handshake_as_acceptor(const common::Fd& fd, FrameReader& reader,
+                                                      std::string_view secret,
+                                                      store::OriginId self);
+
+// Reads the next frame and requires it to be of type `expected` ("expected PROOF, got CHANGE").
+common::Result<Frame> expect_frame(FrameReader& reader, FrameType expected);
+
+}  // namespace web::replication

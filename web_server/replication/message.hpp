@@ -1,0 +1,40 @@
+// The payloads of the replication frames (see frame.hpp), encoded with fixed-width big-endian
+// integers. Decoders are strict: a payload with missing or extra bytes, or a field out of range,
+// decodes to nullopt.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "web_server/replication/auth.hpp"
+#include "web_server/store/store.hpp"
+
+namespace web::replication {
+
+struct Hello {  // HELLO
+  store::OriginId origin = 0;
+  Nonce nonce{};
+};
+
+struct Challenge {  // CHALLENGE
+  store::OriginId origin = 0;
+  Nonce nonce{};
+  Mac proof{};
+};
+
+std::string encode(const Hello& hello);
+std::string encode(const Challenge& challenge);
+std::string encode(const Mac& proof);  // PROOF
+std::string encode(const store::Summary& summary);  // ACK
+std::string encode(const store::Change& change);    // CHANGE
+
+std::optional<Hello> decode_hello(std::string_view payload);
+std::optional<Challenge> decode_challenge(std::string_view payload);
+std::optional<Mac> decode_proof(std::string_view payload);
+std::optional<store::Summary> decode_summary(std::string_view payload);
+// Checks the sizes (key 1..kMaxKeyBytes, value <= kMaxValueBytes) and seq >= 1, not the key's
+// characters: the receiver checks store::valid_key before applying.
+std::optional<store::Change> decode_change(std::string_view payload);
+
+}  // namespace web::replication

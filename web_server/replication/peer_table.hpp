@@ -1,0 +1,65 @@
+// What this server knows of each configured peer: whether our link to it is up, when it last
+// answered, and the summary it last acknowledged (what it stored durably, per origin). Feeds
+// --sync-replicas waits, the tombstone purge floor and GET /replication. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "web_server/store/store.hpp"
+
+namespace web::replication {
+
+// "00c0ffee00c0ffee": an origin id as 16 hex digits, as in X-Version.
+std::string origin_hex(store::OriginId origin);
+// {"<origin hex>": seq, ...}
+nlohmann::json summary_json(const store::Summary& summary);
+
+class PeerTable {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit PeerTable(std::vector<std::string> addresses);
+
+  size_t size() const { return peers_.size(); }
+  void connected(size_t peer, store::OriginId origin);
+  void disconnected(size_t peer);
+  // Replaces what `peer` has acknowledged, and notes that it was heard from now.
+  void acknowledged(size_t peer, const store::Summary& summary);
+  store::Summary acknowledged_by(size_t peer) const;
+  size_t connected_count() const;
+
+  // Blocks until at least `needed` peers acknowledged `seq` of `origin` (true) or `deadline`.
+  bool wait_acknowledged(store::OriginId origin, uint64_t seq, size_t needed,
+                         Clock::time_point deadline) const;
+
+  // Per origin, the lowest seq every configured peer acknowledged (origins some peer lacks are
+  // left out); nullopt while any peer has never acknowledged anything.
+  std::optional<store::Summary> everyone_has() const;
+
+  // The "peers" array of GET /replication; lag is measured against `ours`.
+  nlohmann::json status(const store::Summary& ours) const;
+
+ private:
+  struct Peer {
+    std::string address;
+    std::optional<store::OriginId> origin;
+    bool connected = false;
+    std::optional<Clock::time_point> last_heard;
+    std::optional<store::Summary> acknowledged;
+  };
+  size_t count_acknowledged(store::OriginId origin, uint64_t seq) const;  // mutex_ held
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::vector<Peer> peers_;
+};
+
+}  // namespace web::replication

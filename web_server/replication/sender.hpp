@@ -1,0 +1,48 @@
+// The sending half of an outbound link: streams one peer every change it lacks, for every origin
+// (our own writes and those relayed from others), in seq order per origin. Starts from the
+// summary the peer sent when the link opened, takes live changes from the feed, and falls back
+// to reading the store's change log whenever the feed cannot say what comes next (a queue that
+// overflowed, a change that arrived here out of order). Used by one thread.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/fd.hpp"
+#include "common/result.hpp"
+#include "web_server/replication/change_feed.hpp"
+#include "web_server/replication/peer_table.hpp"
+#include "web_server/store/store.hpp"
+
+namespace web::replication {
+
+class Sender {
+ public:
+  struct Peer {
+    const common::Fd& fd;
+    size_t index = 0;           // in the PeerTable
+    store::OriginId origin = 0;  // never sent its own changes: it has them all
+  };
+
+  Sender(const store::Store& store, const PeerTable& peers, Peer peer, store::Summary peer_has);
+
+  // Sends everything the store has past what the peer has, origin by origin.
+  common::Status catch_up();
+  // Sends a batch from the feed; catches up from the store where the batch leaves a gap.
+  common::Status deliver(const ChangeFeed::Batch& batch);
+  common::Status ping();
+
+ private:
+  void skip_acknowledged();
+  bool append_next(std::string& out, const store::Change& change);
+  common::Status catch_up(store::OriginId origin, uint64_t until);
+  common::Status flush(std::string& out);
+
+  const store::Store& store_;
+  const PeerTable& peers_;
+  const Peer peer_;
+  store::Summary sent_;                       // per origin: 1..seq went out, in order
+  std::map<store::OriginId, uint64_t> seen_;  // per origin: highest seq known to exist here
+};
+
+}  // namespace web::replication
