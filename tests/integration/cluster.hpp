@@ -36,4 +36,21 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 // A port on 127.0.0.1 that nothing listens on (bound once, then released).
 std::string free_address();
 
+// A load_balancer started with --admin 127.0.0.1:0 (and `args`), ready: both its
+// "admin listening on" and "listening on" lines seen; a failed start is a test failure.
+struct AdminBalancer {
+  Process process;
+  std::string address;  // the balancer's "127.0.0.1:PORT"
+  std::string admin;    // its admin endpoint's
+};
+std::unique_ptr<AdminBalancer> start_admin_balancer(const std::vector<std::string>& args);
+
+// One request to an admin endpoint, e.g. ("POST", "/backends", "127.0.0.1:8081"), with
+// "Authorization: Bearer <token>" when a token is given; the raw response.
+std::string admin_request(const std::string& admin, const std::string& method,
+                          const std::string& target, const std::string& body = "",
+                          const std::string& token = "");
+// What follows the head of a raw response.
+std::string body_of(std::string_view response);
+
 }  // namespace harness

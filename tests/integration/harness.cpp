@@ -92,13 +92,27 @@ void Process::drain_stdout(std::chrono::milliseconds wait) {
 }
 
 std::string Process::wait_listening(std::chrono::milliseconds timeout) {
-  constexpr std::string_view kReady = "listening on ";
+  return wait_prefixed_line("listening on ", timeout);
+}
+
+bool Process::wait_line(std::string_view line, std::chrono::milliseconds timeout) {
+  const std::string wanted = "\n" + std::string(line) + "\n";
   auto deadline = Clock::now() + timeout;
   for (;;) {
-    size_t at = out_text_.find(kReady);
-    if (at != std::string::npos) {
-      size_t end = out_text_.find('\n', at);
-      if (end != std::string::npos) return out_text_.substr(at + kReady.size(), end - at - kReady.size());
+    if (("\n" + out_text_).find(wanted) != std::string::npos) return true;
+    if (!out_fd_ || remaining_ms(deadline) == 0) return false;
+    drain_stdout(std::chrono::milliseconds(std::min(remaining_ms(deadline), 100)));
+  }
+}
+
+std::string Process::wait_prefixed_line(std::string_view prefix,
+                                        std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    for (size_t start = 0, end; (end = out_text_.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      const std::string_view line = std::string_view(out_text_).substr(start, end - start);
+      if (line.starts_with(prefix)) return std::string(line.substr(prefix.size()));
     }
     if (!out_fd_ || remaining_ms(deadline) == 0) return "";
     drain_stdout(std::chrono::milliseconds(std::min(remaining_ms(deadline), 100)));
@@ -146,6 +160,15 @@ std::string Process::err() {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+Ran run(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+  Process process(std::move(argv));
+  Ran ran;
+  ran.status = process.wait_exit(timeout);
+  ran.out = process.out();
+  ran.err = process.err();
+  return ran;
 }
 
 std::string exchange(std::string_view host_port, std::string_view request,

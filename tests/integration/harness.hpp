@@ -30,9 +30,17 @@ class Process {
   Process& operator=(Process&&) = delete;
   Process(const Process&) = delete;
 
-  // Reads stdout until a line "listening on HOST:PORT" and returns "HOST:PORT", or "" if the
-  // process exited or `timeout` passed first.
+  // Reads stdout until a line that starts "listening on HOST:PORT" (not "replication listening
+  // on" or "admin listening on") and returns "HOST:PORT", or "" if the process exited or
+  // `timeout` passed first.
   std::string wait_listening(std::chrono::milliseconds timeout = 30s);
+  // Reads stdout until a line that starts with `prefix` and returns the rest of that line, or ""
+  // if the process exited or `timeout` passed first.
+  std::string wait_prefixed_line(std::string_view prefix,
+                                 std::chrono::milliseconds timeout = 30s);
+  // Reads stdout until it holds the whole line `line`; false if the process exited or `timeout`
+  // passed first.
+  bool wait_line(std::string_view line, std::chrono::milliseconds timeout = 30s);
   void signal(int sig);
   // Waits for the exit; returns the exit status, 128+signal if killed, or -1 on timeout.
   int wait_exit(std::chrono::milliseconds timeout = 60s);
@@ -51,6 +59,15 @@ class Process {
   bool reaped_ = false;
   int status_ = 0;
 };
+
+// What a finished command left: its exit status (as Process::wait_exit) and its output.
+struct Ran {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+// Runs argv (argv[0] an absolute path) to its end, or kills it after `timeout` (status -1).
+Ran run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 120s);
 
 // Connects to host_port, sends `request`, reads until the peer closes or `timeout` passes.
 std::string exchange(std::string_view host_port, std::string_view request,
