@@ -1,9 +1,13 @@
 #include "common/tcp_server.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -26,11 +30,16 @@ struct TcpServer::Impl {
   void dispatch(Accepted accepted);
   void shed_one();
   void unregister(int fd);
+  bool wait_for_connection();
+  void accept_backlog();
 
   const Options options;
   const Handler handler;
-  const Fd listener;
+  Fd listener;  // non-blocking; used by serve() only, which closes it once stopped
   const Address local_address;
+  // stop() writes to it to wake serve() from poll(): shutting the listener down instead would
+  // reset the connections waiting in its backlog.
+  Fd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   // Kept open so that, out of descriptors, there is one to give back: accept the pending
   // connection and close it at once, rather than leave it to spin the accept loop.
   Fd spare{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
@@ -78,11 +87,39 @@ void TcpServer::Impl::shed_one() {
   spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 }
 
+// Waits until a connection is queued (true) or stop() was called (false).
+bool TcpServer::Impl::wait_for_connection() {
+  pollfd fds[2] = {{listener.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+  while (!stopping.load()) {
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR) {
+      log("poll ", local_address.to_string(), ": ", std::strerror(errno));
+      return false;
+    }
+    if ((fds[0].revents & POLLIN) != 0) return true;
+  }
+  return false;
+}
+
+void TcpServer::Impl::accept_backlog() {
+  for (;;) {
+    Accepted accepted = accept_connection(listener);
+    if (accepted.outcome == AcceptOutcome::accepted) {
+      dispatch(std::move(accepted));
+    } else if (accepted.outcome != AcceptOutcome::retry || accepted.err == EAGAIN ||
+               accepted.err == EWOULDBLOCK) {
+      return;  // the backlog is empty (or accept fails for good: nothing more to take)
+    }
+  }
+}
+
 Result<std::unique_ptr<TcpServer>> TcpServer::open(const Options& options, Handler handler) {
   auto listener = listen_tcp(options.listen, ListenOptions{.reuse_port = options.reuse_port});
   if (!listener) return listener.error();
   auto local = common::local_address(*listener);
   if (!local) return local.error();
+  if (::fcntl(listener->get(), F_SETFL, O_NONBLOCK) != 0) {
+    return sys_error("fcntl O_NONBLOCK " + local->to_string(), errno);
+  }
   auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(*listener), *local);
   return std::unique_ptr<TcpServer>(new TcpServer(std::move(impl)));
 }
@@ -95,6 +132,7 @@ Address TcpServer::local_address() const { return impl_->local_address; }
 
 void TcpServer::serve() {
   bool shedding = false;  // log once per burst of descriptor exhaustion, not once per connection
+  // Accepting first and polling only when the backlog is empty costs no extra call under load.
   while (!impl_->stopping.load()) {
     Accepted accepted = accept_connection(impl_->listener);
     switch (accepted.outcome) {
@@ -103,6 +141,9 @@ void TcpServer::serve() {
         impl_->dispatch(std::move(accepted));
         break;
       case AcceptOutcome::retry:
+        if (accepted.err == EAGAIN || accepted.err == EWOULDBLOCK) {
+          if (!impl_->wait_for_connection()) continue;
+        }
         break;
       case AcceptOutcome::out_of_descriptors:
         if (!shedding) {
@@ -120,13 +161,15 @@ void TcpServer::serve() {
         return;
     }
   }
+  impl_->accept_backlog();
+  impl_->listener.reset();
 }
 
 void TcpServer::stop() {
   impl_->stopping.store(true);
-  // Wakes a blocked accept() (it fails with EINVAL); the descriptor stays open, so no other
-  // thread can be handed its number while serve() may still use it.
-  shutdown(impl_->listener.get(), SHUT_RDWR);
+  const uint64_t one = 1;
+  // Only fails when the counter is full, which a wake-up already pending makes harmless.
+  (void)!::write(impl_->wake.get(), &one, sizeof one);
 }
 
 void TcpServer::shutdown_connections(int how) {

@@ -30,8 +30,13 @@ class TcpServer {
   ~TcpServer();
 
   Address local_address() const;  // the real port when the options asked for port 0
-  void serve();                   // the accept loop; returns once stop() was called
-  void stop();                    // thread-safe: wakes serve() and makes it return
+  // The accept loop. Once stop() was called it accepts, without waiting, the connections
+  // already queued in the kernel's backlog (their clients were told the connect succeeded),
+  // hands them to handlers like any other, closes the listening socket and returns. With
+  // reuse_port, closing is what makes the kernel send new connections to the other listeners
+  // of the port (a new process taking over); see load_balancer/main.cpp for the restart.
+  void serve();
+  void stop();  // thread-safe: wakes serve() and makes it return
 
   // shutdown(how) on every open connection: SHUT_RD ends idle keep-alive reads while letting a
   // response in progress finish; SHUT_RDWR ends everything.

@@ -7,12 +7,48 @@
 
 namespace lb {
 
+std::string_view to_string(AdminState state) {
+  switch (state) {
+    case AdminState::active:
+      return "active";
+    case AdminState::draining:
+      return "draining";
+    case AdminState::disabled:
+      return "disabled";
+  }
+  return "?";
+}
+
 Backend::Backend(BackendSpec spec, Thresholds thresholds, common::Millis slow_start)
     : spec_(std::move(spec)),
       fall_(thresholds.fall),
       slow_start_(slow_start),
+      weight_(spec_.weight),
+      last_change_(std::chrono::system_clock::now().time_since_epoch().count()),
       state_(thresholds),
       up_(state_.state() == Health::up) {}
+
+void Backend::changed_now() {
+  last_change_.store(std::chrono::system_clock::now().time_since_epoch().count(),
+                     std::memory_order_relaxed);
+}
+
+AdminState Backend::set_admin_state(AdminState state) {
+  const AdminState before = admin_.exchange(state, std::memory_order_acq_rel);
+  if (before != state) changed_now();
+  return before;
+}
+
+std::string_view Backend::state_name() const {
+  const AdminState admin = admin_state();
+  if (admin != AdminState::active) return to_string(admin);
+  return is_up() ? "up" : "down";
+}
+
+std::chrono::system_clock::time_point Backend::last_change() const {
+  return std::chrono::system_clock::time_point(
+      std::chrono::system_clock::duration(last_change_.load(std::memory_order_relaxed)));
+}
 
 void Backend::record_check(bool ok, std::string_view reason, Clock::time_point now) {
   std::lock_guard lock(mutex_);
@@ -25,6 +61,7 @@ void Backend::record_check(bool ok, std::string_view reason, Clock::time_point n
     came_up_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   }
   up_.store(*changed == Health::up, std::memory_order_release);
+  changed_now();
   common::log("backend ", spec_.name, " is ", to_string(*changed), ": ", reason, " (", needed, "/",
               needed, ok ? " passed" : " failed", " checks)");
 }
@@ -34,6 +71,7 @@ void Backend::mark_down(std::string_view reason) {
   std::lock_guard lock(mutex_);
   if (!state_.force_down()) return;
   up_.store(false, std::memory_order_release);
+  changed_now();
   common::log("backend ", spec_.name, " is DOWN: ", reason, " (failed while serving a client)");
 }
 
@@ -46,6 +84,7 @@ void Backend::record_traffic(bool ok, std::string_view reason) {
     }
     return;
   }
+  stats_.record_failure();
   const int failures = traffic_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (failures < fall_) return;
   std::lock_guard lock(mutex_);
@@ -55,12 +94,13 @@ void Backend::record_traffic(bool ok, std::string_view reason) {
   traffic_failures_.store(0, std::memory_order_relaxed);
   (void)state_.force_down();
   up_.store(false, std::memory_order_release);
+  changed_now();
   common::log("backend ", spec_.name, " is DOWN: ", reason, " (", failures,
               " consecutive failures on live traffic)");
 }
 
 uint32_t Backend::effective_weight(Clock::time_point now) const {
-  const uint32_t full = spec_.weight * kWeightScale;
+  const uint32_t full = weight() * kWeightScale;
   if (slow_start_ <= Clock::duration::zero()) return full;
   const Clock::duration came_up{came_up_.load(std::memory_order_relaxed)};
   if (came_up == Clock::duration::min()) return full;

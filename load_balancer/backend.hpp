@@ -1,6 +1,11 @@
 // One backend server: its address and weight, its health (changed by active checks, by failed
-// connects and by failures on live traffic, each change logged once), its weight while it warms
-// up after coming back, and counters the pick policies and stats read.
+// connects and by failures on live traffic, each change logged once), its administrative state
+// (set at run time by the admin endpoint), its weight while it warms up after coming back, the
+// counters the pick policies and stats read, and its idle keep-alive connections.
+//
+// Backends are shared: the pool hands out std::shared_ptr<Backend>, so a backend removed at run
+// time stays alive (and its counters valid) while a session still uses it, and is freed, with
+// its idle connections, when the last one ends.
 #pragma once
 
 #include <atomic>
@@ -13,13 +18,21 @@
 #include "common/address.hpp"
 #include "common/socket.hpp"
 #include "load_balancer/backend_spec.hpp"
+#include "load_balancer/backend_stats.hpp"
 #include "load_balancer/health_state.hpp"
+#include "load_balancer/idle_list.hpp"
 
 namespace lb {
 
 // Effective weights count in this many parts of one configured weight unit, so that a slow start
 // can ramp even a weight-1 backend in fine steps.
 inline constexpr uint32_t kWeightScale = 1000;
+
+// Set by an operator, independent of health: an active backend gets new sessions while it is
+// up; a draining or disabled one gets none (sessions in flight finish). Draining is the way out
+// (removal, or maintenance that ends with /enable); disabled keeps it off until /enable.
+enum class AdminState { active, draining, disabled };
+std::string_view to_string(AdminState state);  // "active", "draining", "disabled"
 
 class Backend {
  public:
@@ -33,10 +46,22 @@ class Backend {
 
   const std::string& name() const { return spec_.name; }
   const common::Address& address() const { return spec_.address; }
-  uint32_t weight() const { return spec_.weight; }
+  uint32_t weight() const { return weight_.load(std::memory_order_relaxed); }
+  // Thread-safe; the pool rebuilds its policy after (BackendPool::set_weight).
+  void set_weight(uint32_t weight) { weight_.store(weight, std::memory_order_relaxed); }
 
   // Lock-free, for pick(): the state may change right after; a failed connect then fails over.
   bool is_up() const { return up_.load(std::memory_order_acquire); }
+  AdminState admin_state() const { return admin_.load(std::memory_order_acquire); }
+  // Thread-safe; returns the state before. The caller logs the change.
+  AdminState set_admin_state(AdminState state);
+  // May get a new session: up and active.
+  bool takes_new() const { return is_up() && admin_state() == AdminState::active; }
+  // "up", "down", "draining" or "disabled": the administrative state when not active, else
+  // the health.
+  std::string_view state_name() const;
+  // When the health or the administrative state last changed (construction counts as one).
+  std::chrono::system_clock::time_point last_change() const;
 
   // Thread-safe. Records one health check: ok, or failed because of `reason` ("connect
   // 127.0.0.1:8082: Connection refused", "GET /health: status 503"). Logs a state change; a
@@ -71,11 +96,19 @@ class Backend {
   uint64_t active_sessions() const { return active_.load(std::memory_order_relaxed); }
   uint64_t total_sessions() const { return total_.load(std::memory_order_relaxed); }
   uint64_t connect_failures() const { return failures_.load(std::memory_order_relaxed); }
+  // Counters are observations, not state: recording one is allowed through a const backend.
+  BackendStats& stats() const { return stats_; }
+  IdleList& idle() const { return idle_; }
 
  private:
+  void changed_now();
+
   const BackendSpec spec_;
   const int fall_;  // consecutive live-traffic failures that take it down
   const Clock::duration slow_start_;
+  std::atomic<uint32_t> weight_;
+  std::atomic<AdminState> admin_{AdminState::active};
+  std::atomic<std::chrono::system_clock::rep> last_change_;
   std::mutex mutex_;  // serialises state_ changes and their log lines
   HealthState state_;
   std::atomic<bool> up_{true};
@@ -86,6 +119,8 @@ class Backend {
   std::atomic<uint64_t> active_{0};
   std::atomic<uint64_t> total_{0};
   std::atomic<uint64_t> failures_{0};
+  mutable BackendStats stats_;
+  mutable IdleList idle_;
 };
 
 }  // namespace lb

@@ -22,7 +22,9 @@ enum class Mode { tcp, http };
 
 struct Config {
   common::Address listen;
-  std::vector<BackendSpec> backends;  // at least one
+  std::vector<BackendSpec> backends;  // --backends and the file's, at least one in all
+  std::string backends_file;          // empty = none; re-read on SIGHUP
+  std::vector<BackendSpec> file_backends;  // the part of `backends` the file listed
   Mode mode = Mode::http;
   Balance balance = Balance::roundrobin;
   common::Millis slow_start{0};  // a backend back up ramps to its full weight over this; 0 = off

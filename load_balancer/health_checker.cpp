@@ -77,21 +77,50 @@ common::Result<std::string> probe(const Backend& backend, const HealthCheckOptio
   return probe_http(*fd, backend, deadline, std::move(stop));
 }
 
-HealthChecker::HealthChecker(BackendPool& pool, HealthCheckOptions options) : options_(options) {
-  threads_.reserve(pool.size());
-  for (size_t i = 0; i < pool.size(); ++i) {
-    // A jthread already started is stopped and joined by the vector if a later one fails.
-    threads_.emplace_back(
-        [this, &backend = pool.at(i)](std::stop_token stop) { run(std::move(stop), backend); });
-  }
+HealthChecker::HealthChecker(const BackendPool& pool, HealthCheckOptions options)
+    : options_(options) {
+  std::lock_guard lock(control_);
+  // A jthread already started is stopped and joined by the vector if a later one fails.
+  for (std::shared_ptr<Backend>& backend : pool.backends()) start(std::move(backend));
 }
 
 HealthChecker::~HealthChecker() { stop(); }
 
+void HealthChecker::start(std::shared_ptr<Backend> backend) {
+  Backend& checked = *backend;
+  checked_.push_back(Checked{
+      std::move(backend),
+      std::jthread([this, &checked](std::stop_token stop) { run(std::move(stop), checked); })});
+}
+
+void HealthChecker::add(std::shared_ptr<Backend> backend) {
+  std::lock_guard lock(control_);
+  if (!stopped_) start(std::move(backend));
+}
+
+void HealthChecker::remove(const Backend& backend) {
+  // Joined outside the lock (its destructor), before the backend it holds is let go.
+  Checked ending;
+  {
+    std::lock_guard lock(control_);
+    const auto at = std::find_if(checked_.begin(), checked_.end(),
+                                 [&](const Checked& c) { return c.backend.get() == &backend; });
+    if (at == checked_.end()) return;
+    ending = std::move(*at);
+    checked_.erase(at);
+  }
+}
+
 void HealthChecker::stop() {
-  for (std::jthread& thread : threads_) thread.request_stop();
-  for (std::jthread& thread : threads_) {
-    if (thread.joinable()) thread.join();
+  std::vector<Checked> ending;
+  {
+    std::lock_guard lock(control_);
+    stopped_ = true;
+    ending.swap(checked_);
+  }
+  for (Checked& c : ending) c.thread.request_stop();
+  for (Checked& c : ending) {
+    if (c.thread.joinable()) c.thread.join();
   }
 }
 

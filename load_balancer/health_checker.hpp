@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -37,24 +38,36 @@ common::Result<std::string> probe(const Backend& backend, const HealthCheckOptio
 
 class HealthChecker {
  public:
-  // Starts checking every backend of `pool` at once; the pool must outlive the checker.
-  HealthChecker(BackendPool& pool, HealthCheckOptions options);
+  // Starts checking every backend of `pool` at once. Each thread holds its backend, so the
+  // pool may change (and even go) while the checker runs.
+  HealthChecker(const BackendPool& pool, HealthCheckOptions options);
   ~HealthChecker();  // stop()
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
 
+  // Thread-safe. Starts checking a backend added at run time (not after stop()).
+  void add(std::shared_ptr<Backend> backend);
+  // Thread-safe. Stops checking `backend` (removed at run time) and joins its thread, which
+  // takes at most options.timeout (a connect in progress is not cut short).
+  void remove(const Backend& backend);
   // Ends every checker thread and joins them: waits between checks end at once, and so do
-  // checks waiting for a response (a connect in progress within options.timeout). Idempotent;
-  // call from one thread.
+  // checks waiting for a response (a connect in progress within options.timeout). Idempotent.
   void stop();
 
  private:
+  struct Checked {
+    std::shared_ptr<Backend> backend;
+    std::jthread thread;
+  };
+  void start(std::shared_ptr<Backend> backend);  // under control_
   void run(std::stop_token stop, Backend& backend);
 
   const HealthCheckOptions options_;
   std::mutex mutex_;  // only for wake_: the threads share no other state
   std::condition_variable_any wake_;
-  std::vector<std::jthread> threads_;  // last: joined before the members they use go
+  std::mutex control_;  // serialises add, remove and stop; guards checked_ and stopped_
+  bool stopped_ = false;
+  std::vector<Checked> checked_;  // last: joined before the members they use go
 };
 
 }  // namespace lb

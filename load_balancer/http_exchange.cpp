@@ -274,7 +274,9 @@ Exchange::Attempt Exchange::final_response(Lease& lease, size_t head_size) {
                    : http10_                                     ? OutFraming::close
                                                                  : OutFraming::chunked;
   // A client whose request body was not read whole (the backend answered early) must go.
-  const bool client_keeps = keep_alive_ && out != OutFraming::close && s_.request_body.done();
+  // A draining balancer says so on every response: the client's next request goes elsewhere.
+  const bool client_keeps =
+      keep_alive_ && out != OutFraming::close && s_.request_body.done() && !s_.drain.draining();
   const bool backend_keeps = !upgrade_ && send_failure_.empty() &&
                              in.kind != common::BodyKind::until_close &&
                              common::keeps_alive(response.version_minor, response.headers);
@@ -351,6 +353,7 @@ bool Exchange::may_replay(const Lease& lease, const std::string& failure) {
   } else {
     ++replays_;
   }
+  lease.backend->stats().record_retry();
   ++result_.retries;
   common::log("client ", s_.peer_name, ": ", describe(what), "; retry ", result_.retries);
   return true;
@@ -430,6 +433,7 @@ SessionState::SessionState(const common::Fd& client_fd, const common::Address& p
       options(proxy_options),
       limits{proxy_options.max_header_bytes, proxy_options.max_request_line,
              proxy_options.max_headers},
+      drain(proxy_options.drain, client_fd),
       client_in(kBufferBytes, buffer_limit(proxy_options)),
       upstream_in(kBufferBytes, buffer_limit(proxy_options)) {}
 
@@ -447,6 +451,7 @@ ExchangeResult respond_error(SessionState& state, int status, std::string_view w
   const std::string response = common::simple_response(status, body, true, extra_headers);
   ExchangeResult result;
   result.status = status;
+  if (state.options.stats != nullptr) state.options.stats->record_error(status);
   if (common::send_all(state.client, response)) {
     result.bytes_out = response.size();
     linger_before_close(state);

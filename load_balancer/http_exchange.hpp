@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@
 #include "load_balancer/backend.hpp"
 #include "load_balancer/backend_pool.hpp"
 #include "load_balancer/body_stream.hpp"
+#include "load_balancer/drain.hpp"
 #include "load_balancer/http_proxy.hpp"
 #include "load_balancer/socket_reader.hpp"
 #include "load_balancer/upstream_pool.hpp"
@@ -35,6 +37,7 @@ struct SessionState {
   UpstreamPool& upstreams;
   const HttpProxyOptions& options;
   const common::HttpLimits limits;
+  Drain::Session drain;
   SocketReader client_in;
   SocketReader upstream_in;
   common::RequestHead request;  // points into client_in until its next read
@@ -50,11 +53,11 @@ struct SessionState {
 };
 
 struct ExchangeResult {
-  int status = 0;                    // sent to the client; 0 when the connection closed without one
-  bool keep_alive = false;           // the client connection may carry another request
-  const Backend* backend = nullptr;  // the one whose response was forwarded
-  uint64_t bytes_in = 0;             // from the client: head, body (and tunnel traffic)
-  uint64_t bytes_out = 0;            // to the client
+  int status = 0;           // sent to the client; 0 when the connection closed without one
+  bool keep_alive = false;  // the client connection may carry another request
+  std::shared_ptr<const Backend> backend;  // the one whose response was forwarded
+  uint64_t bytes_in = 0;                   // from the client: head, body (and tunnel traffic)
+  uint64_t bytes_out = 0;                  // to the client
   int retries = 0;
 };
 

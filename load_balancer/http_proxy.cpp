@@ -76,7 +76,10 @@ HeadRead parsed_head(const common::ParseResult& parsed, Clock::time_point starte
 HeadRead read_request_head(SessionState& state, common::Millis first_byte) {
   SocketReader& in = state.client_in;
   HeadTimer timer(first_byte, state.options.client_timeout);
-  if (!in.data().empty()) timer.start();  // pipelined behind the previous request
+  if (!in.data().empty()) {  // pipelined behind the previous request
+    timer.start();
+    state.drain.busy();
+  }
   for (size_t scanned = 0;;) {
     const std::string_view data = in.data();
     if (worth_parsing(data, scanned, state.limits)) {
@@ -94,6 +97,7 @@ HeadRead read_request_head(SessionState& state, common::Millis first_byte) {
     }
     if (!n || *n == 0) return {HeadRead::Kind::closed, 0, 0, {}, timer.started_at()};
     timer.start();
+    state.drain.busy();
   }
 }
 
@@ -115,7 +119,7 @@ ExchangeResult serve_request(SessionState& state, size_t head_size) {
 }
 
 void log_access(const SessionState& state, const ExchangeResult& result,
-                Clock::time_point started) {
+                std::chrono::microseconds duration) {
   AccessRecord record;
   record.client = state.peer_name;
   record.method = state.method;
@@ -124,7 +128,7 @@ void log_access(const SessionState& state, const ExchangeResult& result,
   if (result.backend != nullptr) record.backend = result.backend->name();
   record.bytes_in = result.bytes_in;
   record.bytes_out = result.bytes_out;
-  record.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  record.duration = duration;
   record.retries = result.retries;
   state.options.access_log->write(record);
 }
@@ -151,7 +155,10 @@ bool serve_one(SessionState& state, common::Millis first_byte) {
       break;
   }
   if (head.kind != HeadRead::Kind::complete) result.bytes_in = state.client_in.data().size();
-  if (state.options.access_log != nullptr) log_access(state, result, head.started);
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - head.started);
+  if (result.backend != nullptr) result.backend->stats().record_response(result.status, duration);
+  if (state.options.access_log != nullptr) log_access(state, result, duration);
   return result.keep_alive;
 }
 
@@ -171,7 +178,7 @@ void serve_http_session(const common::Fd& client, const common::Address& peer, B
   // The first request must come within client_timeout of the accept: a connection that sends
   // nothing holds a thread as surely as a slow one.
   if (!serve_one(state, client_timeout)) return;
-  while (serve_one(state, options.idle_timeout)) {
+  while (state.drain.wait_next() && serve_one(state, options.idle_timeout)) {
   }
 }
 

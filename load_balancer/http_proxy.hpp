@@ -15,6 +15,8 @@
 #include "common/socket.hpp"
 #include "load_balancer/access_log.hpp"
 #include "load_balancer/backend_pool.hpp"
+#include "load_balancer/drain.hpp"
+#include "load_balancer/proxy_stats.hpp"
 #include "load_balancer/upstream_pool.hpp"
 
 namespace lb {
@@ -42,6 +44,8 @@ struct HttpProxyOptions {
   size_t replay_buffer = 64 * 1024;  // a request body up to this is kept so it can be replayed
   std::string via_name = "load_balancer";  // "Via: 1.1 <via_name>"
   AccessLog* access_log = nullptr;         // not owned; nullptr = no access log
+  ProxyStats* stats = nullptr;             // not owned; counts the balancer's own 502/503/504
+  Drain* drain = nullptr;                  // not owned; nullptr = sessions never drain
 };
 
 // Runs on the client connection's thread until the client closes, an error response or an idle

@@ -1,5 +1,22 @@
-// load_balancer: command-line flags -> Config -> Balancer; signals end it.
+// load_balancer: command-line flags -> Config -> Balancer (and the admin endpoint); signals
+// reload and end it.
+//
+// Signals: SIGHUP re-reads --backends-file. SIGTERM or SIGINT stop accepting and drain: open
+// connections may finish for up to --drain-timeout; a second SIGTERM or SIGINT ends the drain at
+// once (what is still open is shut).
+//
+// Restart without refused connections: the listener has SO_REUSEPORT, so
+//   1. start the new balancer on the same --listen address while the old one runs (both
+//      accept; the kernel spreads new connections over the two);
+//   2. once the new one printed "listening on", send SIGTERM to the old one. It accepts the
+//      connections already queued in its backlog, closes its listener (new connections now all
+//      go to the new process) and drains what it has.
+// The residual race: a connection the kernel queues on the old listener between the old
+// process's last accept and its close is reset, unless net.ipv4.tcp_migrate_req=1 (Linux 5.14+),
+// which moves such connections to the new listener. Set it where restarts must lose nothing:
+//   sysctl -w net.ipv4.tcp_migrate_req=1
 #include <signal.h>
+#include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -11,10 +28,13 @@
 
 #include "common/address.hpp"
 #include "common/log.hpp"
+#include "common/service_notify.hpp"
 #include "common/signals.hpp"
 #include "common/socket.hpp"
 #include "common/units.hpp"
+#include "load_balancer/admin/admin_server.hpp"
 #include "load_balancer/backend_spec.hpp"
+#include "load_balancer/backends_file.hpp"
 #include "load_balancer/balancer.hpp"
 #include "load_balancer/config.hpp"
 
@@ -39,7 +59,10 @@ const std::map<std::string, lb::CheckKind> kCheckKinds{{"tcp", lb::CheckKind::tc
 
 struct Flags {
   std::string listen = "0.0.0.0:8080";
-  std::string backends;
+  std::optional<std::string> backends;  // given, even empty, or not
+  std::string backends_file;
+  std::string admin;
+  std::string admin_token_file;
   std::string mode = "http";
   std::string balance = "roundrobin";
   std::string slow_start = "0";
@@ -60,7 +83,15 @@ struct Flags {
 
 void add_flags(CLI::App& app, Flags& flags, lb::Config& config) {
   app.add_option("--listen", flags.listen, "Address to accept clients on")->capture_default_str();
-  app.add_option("--backends", flags.backends, "host:port[@weight],... (weight 1-256)")->required();
+  app.add_option("--backends", flags.backends, "host:port[@weight],... (weight 1-256)");
+  app.add_option("--backends-file", flags.backends_file,
+                 "One backend a line, 'ADDR [weight=N]', # comments; re-read on SIGHUP");
+  app.add_option("--admin", flags.admin,
+                 "Admin endpoint (dashboard, /stats, /metrics, /backends) on host:port; off "
+                 "unless given");
+  app.add_option("--admin-token-file", flags.admin_token_file,
+                 "Admin requests need 'Authorization: Bearer <token>' (or ?token= for the "
+                 "dashboard and /events), the token being this file's content");
   app.add_option("--mode", flags.mode, "http: balance each request; tcp: relay bytes")
       ->check(CLI::IsMember(kModes))
       ->capture_default_str();
@@ -137,9 +168,48 @@ void convert_http(const Flags& flags, lb::Config& config) {
       positive_duration("--upstream-idle-time", flags.upstream_idle_time);
 }
 
-void convert(const Flags& flags, lb::Config& config) {
+// --backends and --backends-file together; at least one backend in all, none listed twice.
+void convert_backends(const Flags& flags, lb::Config& config) {
+  if (!flags.backends && flags.backends_file.empty()) {
+    throw CLI::ValidationError("--backends", "--backends is required (or --backends-file)");
+  }
+  if (flags.backends) {
+    config.backends = checked("--backends", lb::parse_backend_list(*flags.backends));
+  }
+  if (flags.backends_file.empty()) return;
+  config.backends_file = flags.backends_file;
+  config.file_backends = checked("--backends-file", lb::read_backends_file(flags.backends_file));
+  for (const lb::BackendSpec& spec : config.file_backends) {
+    for (const lb::BackendSpec& listed : config.backends) {
+      if (listed.address.to_string() == spec.address.to_string()) {
+        throw CLI::ValidationError("--backends-file", spec.name + ": also in --backends");
+      }
+    }
+  }
+  config.backends.insert(config.backends.end(), config.file_backends.begin(),
+                         config.file_backends.end());
+  if (config.backends.empty()) {
+    throw CLI::ValidationError("--backends-file", flags.backends_file + ": lists no backend");
+  }
+}
+
+void convert_admin(const Flags& flags, lb::AdminOptions& admin) {
+  if (flags.admin.empty()) {
+    if (!flags.admin_token_file.empty()) {
+      throw CLI::ValidationError("--admin-token-file", "needs --admin");
+    }
+    return;
+  }
+  admin.listen = checked("--admin", common::parse_address(flags.admin));
+  if (!flags.admin_token_file.empty()) {
+    admin.token = checked("--admin-token-file", lb::read_token_file(flags.admin_token_file));
+  }
+}
+
+void convert(const Flags& flags, lb::Config& config, lb::AdminOptions& admin) {
   config.listen = checked("--listen", common::parse_address(flags.listen));
-  config.backends = checked("--backends", lb::parse_backend_list(flags.backends));
+  convert_backends(flags, config);
+  convert_admin(flags, admin);
   config.mode = kModes.at(flags.mode);  // IsMember has checked the names
   config.balance = checked("--balance", lb::parse_balance(flags.balance));
   config.slow_start = checked("--slow-start", common::parse_duration(flags.slow_start));
@@ -153,14 +223,14 @@ void convert(const Flags& flags, lb::Config& config) {
 
 // Fills config from the command line. Returns the exit status when main should stop: 0 after
 // --help, 2 after a bad flag (one line on stderr naming it).
-std::optional<int> parse_flags(int argc, char** argv, lb::Config& config) {
+std::optional<int> parse_flags(int argc, char** argv, lb::Config& config, lb::AdminOptions& admin) {
   CLI::App app{"HTTP and TCP load balancer with active health checks", "load_balancer"};
   Flags flags;
   add_flags(app, flags, config);
   add_http_flags(app, flags, config);
   try {
     app.parse(argc, argv);
-    convert(flags, config);
+    convert(flags, config, admin);
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -170,12 +240,75 @@ std::optional<int> parse_flags(int argc, char** argv, lb::Config& config) {
   return std::nullopt;
 }
 
+// The next of SIGINT, SIGTERM and SIGHUP if one comes within `timeout`, else 0.
+int signal_within(common::Millis timeout) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const timespec wait{static_cast<time_t>(seconds.count()),
+                      static_cast<long>((timeout - seconds).count() * 1000000)};
+  const int sig = sigtimedwait(&set, nullptr, &wait);
+  return sig > 0 ? sig : 0;
+}
+
+// Lets open connections finish for up to the drain timeout; a second SIGTERM or SIGINT ends the
+// wait at once. Then shuts what is left.
+void drain(lb::Balancer& balancer, common::Millis timeout) {
+  const size_t open = balancer.open_connections();
+  if (open > 0) {
+    common::log("shutting down: waiting up to ", timeout.count(), "ms for ", open,
+                " open connections");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool drained = balancer.wait_idle(common::Millis{0});
+  while (!drained) {
+    const auto left =
+        std::chrono::ceil<common::Millis>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      common::log("drain timeout passed: closing ", balancer.open_connections(), " connections");
+      break;
+    }
+    const int sig = signal_within(std::min(left, common::Millis{100}));
+    if (sig == SIGTERM || sig == SIGINT) {
+      common::log("received ", strsignal(sig), " again: closing ", balancer.open_connections(),
+                  " connections");
+      break;
+    }
+    drained = balancer.wait_idle(common::Millis{0});
+  }
+  balancer.close_connections();
+}
+
+// A service manager (systemd, Type=notify) that cannot be told is worth a log line, not a stop.
+void notified(const common::Status& status) {
+  if (!status) common::log(status.error().message);
+}
+
+// Serves until SIGTERM or SIGINT; SIGHUP reloads the backends file.
+int wait_for_shutdown(lb::Balancer& balancer) {
+  for (;;) {
+    const int sig = common::wait_for_signal();
+    if (sig != SIGHUP) return sig;
+    if (balancer.config().backends_file.empty()) {
+      common::log("received SIGHUP: no --backends-file to reload");
+      continue;
+    }
+    common::log("received SIGHUP: reloading ", balancer.config().backends_file);
+    notified(common::notify_reloading("reloading " + balancer.config().backends_file));
+    const common::Status reloaded = balancer.reload_backends_file();  // a failure changes nothing
+    notified(common::notify_ready(reloaded ? "backends reloaded"
+                                           : "reload failed: " + reloaded.error().message));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   common::block_shutdown_signals();  // first: every thread started later inherits the mask
   lb::Config config;
-  if (const auto status = parse_flags(argc, argv, config)) return *status;
+  lb::AdminOptions admin_options;
+  if (const auto status = parse_flags(argc, argv, config, admin_options)) return *status;
   common::raise_fd_limit();
 
   auto balancer = lb::Balancer::open(config);
@@ -183,13 +316,26 @@ int main(int argc, char** argv) {
     std::cerr << "load_balancer: " << balancer.error().message << std::endl;
     return 1;
   }
+  std::unique_ptr<lb::AdminServer> admin;
+  if (admin_options.listen) {
+    auto opened = lb::AdminServer::open(admin_options, **balancer);
+    if (!opened) {
+      std::cerr << "load_balancer: admin: " << opened.error().message << std::endl;
+      return 1;
+    }
+    admin = std::move(*opened);
+    std::cout << "admin listening on " << admin->local_address().to_string() << std::endl;
+  }
   std::thread server([&] { (*balancer)->serve(); });
   std::cout << "listening on " << (*balancer)->local_address().to_string() << std::endl;
+  notified(common::notify_ready("listening on " + (*balancer)->local_address().to_string()));
+  const common::WatchdogPinger watchdog;  // pings while main lives, through the drain
 
-  int sig = common::wait_for_signal();
-  while (sig == SIGHUP) sig = common::wait_for_signal();  // reloading is not supported yet
+  const int sig = wait_for_shutdown(**balancer);
   common::log("received ", strsignal(sig), ": shutting down");
-  (*balancer)->shutdown();
-  server.join();
+  notified(common::notify_stopping("draining connections"));
+  (*balancer)->stop_accepting();
+  server.join();  // the backlog is taken and the listener closed
+  drain(**balancer, config.drain_timeout);
   return 0;
 }

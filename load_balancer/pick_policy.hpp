@@ -45,6 +45,9 @@ class PickPolicy {
   // `candidates` are never empty and come in index order; `key` is the client's affinity_key()
   // (only source uses it). Returns the index of one of the candidates.
   virtual size_t choose(std::span<const Candidate> candidates, uint64_t key) = 0;
+  // The pool's backends changed (added, removed, reweighed): `specs` are now its backends, in
+  // index order, with their current weights. Per-backend state starts afresh.
+  virtual void rebuild(const std::vector<BackendSpec>& specs) { (void)specs; }
 };
 
 // The policy `kind` for a pool built from `specs` (source hashes their names and weights; random2

@@ -15,6 +15,7 @@ void serve_tcp_session(const common::Fd& client, const common::Address& peer, Ba
     return;
   }
   const Backend::Session session(*upstream->backend);
+  upstream->backend->stats().record_connection();
   // A reset or timeout mid-stream is the peers' business: the relay has passed on what it could,
   // and closing both sockets is the whole reaction.
   (void)common::relay(client, upstream->fd);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "common/fd.hpp"
 #include "common/result.hpp"
@@ -13,8 +14,8 @@
 namespace lb {
 
 struct Upstream {
-  Backend* backend = nullptr;  // owned by the pool
-  common::Fd fd;               // connected, blocking, TCP_NODELAY
+  std::shared_ptr<Backend> backend;  // kept alive by the session even if removed meanwhile
+  common::Fd fd;                     // connected, blocking, TCP_NODELAY
 };
 
 // Picks a backend that is up and not in `tried` (`affinity`: the client's affinity_key(), for

@@ -14,11 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct IdleConnection {
-  common::Fd fd;
-  Clock::time_point since;
-};
-
 // An idle keep-alive connection has nothing to read. A readable one was closed by the backend
 // (EOF), reset, or carries bytes that answer no request: none of them may carry the next one.
 bool still_idle(const common::Fd& fd) {
@@ -29,43 +24,20 @@ bool still_idle(const common::Fd& fd) {
 
 }  // namespace
 
-struct UpstreamPool::Slot {
-  std::mutex mutex;
-  std::vector<IdleConnection> idle;  // oldest first; guarded by mutex
-};
-
-UpstreamPool::UpstreamPool(BackendPool& backends, Options options) : options_(options) {
-  for (size_t i = 0; i < backends.size(); ++i) {
-    auto slot = std::make_unique<Slot>();
-    slot->idle.reserve(std::min<size_t>(options_.max_idle_per_backend, 64));
-    slots_.emplace_back(&backends.at(i), std::move(slot));
-  }
-}
-
-UpstreamPool::~UpstreamPool() = default;
-
-UpstreamPool::Slot* UpstreamPool::slot(const Backend& backend) const {
-  for (const auto& [owner, slot] : slots_) {
-    if (owner == &backend) return slot.get();
-  }
-  return nullptr;
-}
-
 common::Fd UpstreamPool::take(const Backend& backend) {
-  Slot* s = slot(backend);
-  if (s == nullptr) return {};
-  if (!backend.is_up()) {
+  if (!backend.takes_new()) {
     clear(backend);
     return {};
   }
+  IdleList& list = backend.idle();
   const auto now = Clock::now();
   for (;;) {
     IdleConnection newest;
     {
-      std::lock_guard lock(s->mutex);
-      if (s->idle.empty()) return {};
-      newest = std::move(s->idle.back());
-      s->idle.pop_back();
+      std::lock_guard lock(list.mutex);
+      if (list.idle.empty()) return {};
+      newest = std::move(list.idle.back());
+      list.idle.pop_back();
     }
     if (now - newest.since > options_.max_idle_time) {
       clear(backend);  // the rest are older still
@@ -77,39 +49,37 @@ common::Fd UpstreamPool::take(const Backend& backend) {
 }
 
 void UpstreamPool::put(const Backend& backend, common::Fd fd) {
-  Slot* s = slot(backend);
-  if (s == nullptr || !backend.is_up() || options_.max_idle_per_backend == 0) return;
+  if (!backend.takes_new() || options_.max_idle_per_backend == 0) return;
+  IdleList& list = backend.idle();
   IdleConnection evicted;  // closed after the lock is released
-  std::lock_guard lock(s->mutex);
-  if (s->idle.size() >= options_.max_idle_per_backend) {
-    evicted = std::move(s->idle.front());
-    s->idle.erase(s->idle.begin());
+  std::lock_guard lock(list.mutex);
+  if (list.idle.size() >= options_.max_idle_per_backend) {
+    evicted = std::move(list.idle.front());
+    list.idle.erase(list.idle.begin());
   }
-  s->idle.push_back({std::move(fd), Clock::now()});
+  list.idle.push_back({std::move(fd), Clock::now()});
 }
 
 void UpstreamPool::clear(const Backend& backend) {
-  Slot* s = slot(backend);
-  if (s == nullptr) return;
+  IdleList& list = backend.idle();
   std::vector<IdleConnection> closing;  // closed after the lock is released
-  std::lock_guard lock(s->mutex);
-  closing.swap(s->idle);
-  s->idle.reserve(closing.capacity());
+  std::lock_guard lock(list.mutex);
+  closing.swap(list.idle);
 }
 
 size_t UpstreamPool::idle_count(const Backend& backend) const {
-  Slot* s = slot(backend);
-  if (s == nullptr) return 0;
-  std::lock_guard lock(s->mutex);
-  return s->idle.size();
+  IdleList& list = backend.idle();
+  std::lock_guard lock(list.mutex);
+  return list.idle.size();
 }
 
 common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Tried& tried,
                                      const LeaseOptions& options) {
   std::string last_failure;
-  while (Backend* backend = pool.pick(tried, options.affinity)) {
+  while (std::shared_ptr<Backend> backend = pool.pick(tried, options.affinity)) {
     if (!options.fresh) {
-      if (common::Fd fd = idle.take(*backend)) return Lease{backend, std::move(fd), true};
+      if (common::Fd fd = idle.take(*backend))
+        return Lease{std::move(backend), std::move(fd), true};
     }
     auto fd = common::connect_tcp(backend->address(), options.connect_timeout);
     if (!fd) {
@@ -121,7 +91,7 @@ common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Trie
     if (auto s = common::set_io_timeouts(*fd, options.io_timeout, options.io_timeout); !s) {
       return s.error();
     }
-    return Lease{backend, std::move(*fd), false};
+    return Lease{std::move(backend), std::move(*fd), false};
   }
   if (tried.empty()) return common::Error{common::Errc::refused, "no backend is up"};
   if (last_failure.empty()) return common::Error{common::Errc::refused, "no backend left to try"};

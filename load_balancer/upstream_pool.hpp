@@ -1,13 +1,11 @@
 // Idle keep-alive connections to the backends, so that the HTTP mode pays for a connect only when
 // no idle connection is left. Thread-safe: every client connection's thread takes and returns
-// connections, each backend's idle list under its own lock.
+// connections, each backend's idle list (kept by the backend) under its own lock.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <utility>
-#include <vector>
 
 #include "common/fd.hpp"
 #include "common/result.hpp"
@@ -27,36 +25,32 @@ class UpstreamPool {
     common::Millis max_idle_time{30000};
   };
 
-  // One idle list per backend of `backends`; those backends must outlive the pool.
-  explicit UpstreamPool(BackendPool& backends, Options options);
-  explicit UpstreamPool(BackendPool& backends) : UpstreamPool(backends, Options{}) {}
-  ~UpstreamPool();
+  explicit UpstreamPool(Options options) : options_(options) {}
+  UpstreamPool() : UpstreamPool(Options{}) {}
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
   // The most recently returned connection to `backend` that is still usable, or an empty Fd.
   // On the way it closes connections that are stale (the backend closed them or sent bytes
-  // nobody asked for) or idle too long; and every idle one when the backend is down.
+  // nobody asked for) or idle too long; and every idle one when the backend takes no new
+  // sessions (down, draining, disabled).
   common::Fd take(const Backend& backend);
-  // Keeps a connection whose exchange completed, for reuse; closes it when the backend is down.
+  // Keeps a connection whose exchange completed, for reuse; closes it when the backend takes no
+  // new sessions. (One returned just as a backend is removed stays until the backend is freed.)
   void put(const Backend& backend, common::Fd fd);
-  // Closes every idle connection to `backend` (it went down or is being replaced).
+  // Closes every idle connection to `backend` (it went down, or is draining or removed).
   void clear(const Backend& backend);
   size_t idle_count(const Backend& backend) const;
 
  private:
-  struct Slot;
-  Slot* slot(const Backend& backend) const;
-
   const Options options_;
-  std::vector<std::pair<const Backend*, std::unique_ptr<Slot>>> slots_;  // fixed after construction
 };
 
 // A connection to a backend for one exchange.
 struct Lease {
-  Backend* backend = nullptr;  // owned by the BackendPool
-  common::Fd fd;               // blocking, TCP_NODELAY, SO_RCVTIMEO/SO_SNDTIMEO = io_timeout
-  bool reused = false;         // from the pool: a failure may be staleness, not the backend
+  std::shared_ptr<Backend> backend;  // kept alive by the lease even if removed meanwhile
+  common::Fd fd;                     // blocking, TCP_NODELAY, SO_RCVTIMEO/SO_SNDTIMEO = io_timeout
+  bool reused = false;               // from the pool: a failure may be staleness, not the backend
 };
 
 struct LeaseOptions {

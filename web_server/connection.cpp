@@ -23,6 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kBufferSlack = 16 * 1024;  // input buffer beyond the largest head
 constexpr size_t kFileChunk = 64 * 1024;
+// What a refused request may still send before the connection closes: bounded in bytes and time.
+constexpr common::Millis kDrainTime{2000};
+constexpr size_t kDrainBytes = 4 * 1024 * 1024;
 // A request body buffer larger than this is released after use rather than kept for the next
 // request, so an idle connection does not hold a megabyte.
 constexpr size_t kKeptBodyCapacity = 64 * 1024;
@@ -59,6 +62,7 @@ class Connection {
 
  private:
   bool serve_one();
+  bool refuse(HttpError error, Exchange& exchange);
   Response answer(Response routed, const common::BodyFraming& framing, Got& body,
                   HttpError& error);
   Got read_head(HttpError& error);
@@ -111,10 +115,7 @@ bool Connection::serve_one() {
   Exchange exchange;
   const Got head = read_head(error);
   if (head == Got::gone) return false;
-  if (head == Got::error) {
-    respond(error_response(common::status_for(error)), exchange);
-    return false;
-  }
+  if (head == Got::error) return refuse(error, exchange);
   begin_ += head_size_;
   use_timeout(limits_.idle_timeout);  // the head's deadline may have shortened it
   exchange.head_only = request_.method == "HEAD";
@@ -122,11 +123,7 @@ bool Connection::serve_one() {
   exchange.keep_alive = common::keeps_alive(request_.version_minor, request_.headers) &&
                         !stopping_.load(std::memory_order_relaxed);
   const common::BodyFraming framing = common::request_body_framing(request_);
-  if (framing.error != HttpError::none) {
-    exchange.keep_alive = false;
-    respond(error_response(common::status_for(framing.error)), exchange);
-    return false;
-  }
+  if (framing.error != HttpError::none) return refuse(framing.error, exchange);
   Response routed = router_.route(request_.method, request_.target);
   if (routed.kind == Response::Kind::websocket || routed.kind == Response::Kind::live) {
     upgrade(framing, exchange, routed.kind);
@@ -135,12 +132,18 @@ bool Connection::serve_one() {
   Got body = Got::request;
   const Response response = answer(std::move(routed), framing, body, error);
   if (body == Got::gone) return false;
-  if (body == Got::error) {
-    exchange.keep_alive = false;
-    respond(error_response(common::status_for(error)), exchange);
-    return false;
-  }
+  if (body == Got::error) return refuse(error, exchange);
   return respond(response, exchange) && exchange.keep_alive;
+}
+
+// Answers a refused request and closes. The client may still be sending the rest of it (a body
+// over --max-body, say): drained first, so that the answer is not lost to a reset. Returns false.
+bool Connection::refuse(HttpError error, Exchange& exchange) {
+  exchange.keep_alive = false;
+  if (respond(error_response(common::status_for(error)), exchange)) {
+    common::drain_before_close(fd_, kDrainTime, kDrainBytes);
+  }
+  return false;
 }
 
 // Reads the body: dropped for a routed answer, kept and handed to the Router for Kind::api.

@@ -28,19 +28,6 @@ void append_close(std::string& out, uint16_t code) {
   append_frame(out, ws::Opcode::close, std::string_view(payload, 2));
 }
 
-// After a close the server started, reads (and drops) what the client still sends, until it
-// closes or a bound is hit: closing a socket with unread bytes resets the connection, and the
-// reset can destroy the close frame before the client has read it.
-void linger(const common::Fd& fd, char* buffer) {
-  (void)common::set_io_timeouts(fd, kLingerTime, kLingerTime);
-  size_t total = 0;
-  while (total < kLingerBytes) {
-    const auto got = common::recv_some(fd, buffer, kReadBytes);
-    if (!got || *got == 0) return;
-    total += *got;
-  }
-}
-
 }  // namespace
 
 size_t EchoSession::feed(std::string_view input, std::string& out) {
@@ -154,7 +141,8 @@ void run_echo(const common::Fd& fd, std::string_view already_read, uint64_t max_
       out.clear();
     }
     if (session.finished()) {
-      if (!session.answered_close()) linger(fd, buffer.get());
+      // The client may still be sending after a close the server started.
+      if (!session.answered_close()) common::drain_before_close(fd, kLingerTime, kLingerBytes);
       return;
     }
     const auto got = common::recv_some(fd, buffer.get(), kReadBytes);

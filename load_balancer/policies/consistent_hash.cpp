@@ -19,8 +19,11 @@ uint64_t stable_hash(std::string_view bytes) {
   return hash;
 }
 
-ConsistentHash::ConsistentHash(const std::vector<BackendSpec>& specs)
-    : is_candidate_(specs.size(), false) {
+ConsistentHash::ConsistentHash(const std::vector<BackendSpec>& specs) { rebuild(specs); }
+
+void ConsistentHash::rebuild(const std::vector<BackendSpec>& specs) {
+  ring_.clear();
+  is_candidate_.assign(specs.size(), false);
   for (size_t b = 0; b < specs.size(); ++b) {
     const uint32_t points = specs[b].weight * kPointsPerWeight;
     for (uint32_t i = 0; i < points; ++i) {

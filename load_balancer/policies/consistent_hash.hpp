@@ -29,6 +29,9 @@ class ConsistentHash final : public PickPolicy {
 
   explicit ConsistentHash(const std::vector<BackendSpec>& specs);
   size_t choose(std::span<const Candidate> candidates, uint64_t key) override;
+  // Places every backend's points anew: a key moves only if its backend went or a new one
+  // took its arc, as consistent hashing promises.
+  void rebuild(const std::vector<BackendSpec>& specs) override;
 
  private:
   struct Point {

@@ -14,4 +14,9 @@ size_t LeastConnections::choose(std::span<const Candidate> candidates, uint64_t)
   return ties_.choose(least_, 0);
 }
 
+void LeastConnections::rebuild(const std::vector<BackendSpec>& specs) {
+  ties_.rebuild(specs);
+  least_.reserve(specs.size());
+}
+
 }  // namespace lb

@@ -18,6 +18,7 @@ class LeastConnections final : public PickPolicy {
  public:
   explicit LeastConnections(size_t backends);
   size_t choose(std::span<const Candidate> candidates, uint64_t key) override;
+  void rebuild(const std::vector<BackendSpec>& specs) override;
 
  private:
   SmoothWeightedRoundRobin ties_;

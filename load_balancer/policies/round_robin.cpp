@@ -16,4 +16,8 @@ size_t SmoothWeightedRoundRobin::choose(std::span<const Candidate> candidates, u
   return best;
 }
 
+void SmoothWeightedRoundRobin::rebuild(const std::vector<BackendSpec>& specs) {
+  current_.assign(specs.size(), 0);
+}
+
 }  // namespace lb

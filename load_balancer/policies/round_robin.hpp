@@ -18,6 +18,7 @@ class SmoothWeightedRoundRobin final : public PickPolicy {
  public:
   explicit SmoothWeightedRoundRobin(size_t backends);
   size_t choose(std::span<const Candidate> candidates, uint64_t key) override;
+  void rebuild(const std::vector<BackendSpec>& specs) override;
 
  private:
   std::vector<int64_t> current_;  // per backend index

@@ -36,13 +36,13 @@ std::string picks(BackendPool& pool, int n, const Tried& tried = {},
                   Clock::time_point now = Clock::now()) {
   std::string out;
   for (int i = 0; i < n; ++i) {
-    const Backend* backend = pool.pick(tried, 0, now);
+    const auto backend = pool.pick(tried, 0, now);
     if (backend == nullptr) {
       out += '-';
       continue;
     }
     for (size_t j = 0; j < pool.size(); ++j) {
-      if (&pool.at(j) == backend) out += static_cast<char>('0' + j);
+      if (pool.at(j) == backend) out += static_cast<char>('0' + j);
     }
   }
   return out;
@@ -61,7 +61,7 @@ TEST(BackendPoolTest, EqualWeightsGoRoundInOrder) {
 
 TEST(BackendPoolTest, SkipsBackendsThatAreDown) {
   BackendPool pool = make_pool({1, 1, 1, 1});
-  pool.at(1).record_check(false, "test");
+  pool.at(1)->record_check(false, "test");
   EXPECT_EQ(pool.up_count(), 3u);
   const std::string down_one = picks(pool, 300);
   EXPECT_EQ(counts(down_one), (std::map<char, int>{{'0', 100}, {'2', 100}, {'3', 100}}));
@@ -69,12 +69,12 @@ TEST(BackendPoolTest, SkipsBackendsThatAreDown) {
 
 TEST(BackendPoolTest, RoundRobinFollowsChangingUpSets) {
   BackendPool pool = make_pool({1, 1, 1});
-  pool.at(0).mark_down("test");
+  pool.at(0)->mark_down("test");
   EXPECT_EQ(picks(pool, 6).find('0'), std::string::npos);
-  pool.at(2).record_check(false, "test");
+  pool.at(2)->record_check(false, "test");
   EXPECT_EQ(picks(pool, 4), "1111");
-  pool.at(0).record_check(true, "test");
-  pool.at(2).record_check(true, "test");
+  pool.at(0)->record_check(true, "test");
+  pool.at(2)->record_check(true, "test");
   // Back to a fair share: over 300 picks each within one of 100.
   for (const auto& [index, count] : counts(picks(pool, 300))) {
     EXPECT_NEAR(count, 100, 1) << "backend " << index;
@@ -89,32 +89,32 @@ TEST(BackendPoolTest, WeightsSpreadSmoothly) {
 
 TEST(BackendPoolTest, WeightsApplyAmongTheBackendsUp) {
   BackendPool pool = make_pool({3, 1, 2});
-  pool.at(0).record_check(false, "test");
+  pool.at(0)->record_check(false, "test");
   EXPECT_EQ(counts(picks(pool, 300)), (std::map<char, int>{{'1', 100}, {'2', 200}}));
 }
 
 TEST(BackendPoolTest, SkipsBackendsAlreadyTried) {
   BackendPool pool = make_pool({1, 1, 1});
-  const Tried tried{&pool.at(0), &pool.at(2)};
+  const Tried tried{pool.at(0), pool.at(2)};
   EXPECT_EQ(picks(pool, 5, tried), "11111");
-  const Tried all{&pool.at(0), &pool.at(1), &pool.at(2)};
+  const Tried all{pool.at(0), pool.at(1), pool.at(2)};
   EXPECT_EQ(pool.pick(all), nullptr);
 }
 
 TEST(BackendPoolTest, TriedAndDownTogetherCanLeaveNone) {
   BackendPool pool = make_pool({1, 1});
-  pool.at(1).mark_down("test");
-  EXPECT_EQ(pool.pick({&pool.at(0)}), nullptr);
-  EXPECT_EQ(pool.pick(), &pool.at(0));
+  pool.at(1)->mark_down("test");
+  EXPECT_EQ(pool.pick({pool.at(0)}), nullptr);
+  EXPECT_EQ(pool.pick(), pool.at(0));
 }
 
 TEST(BackendPoolTest, NoneUpGivesNothingUntilOneComesBack) {
   BackendPool pool = make_pool({1, 1});
-  pool.at(0).record_check(false, "test");
-  pool.at(1).mark_down("test");
+  pool.at(0)->record_check(false, "test");
+  pool.at(1)->mark_down("test");
   EXPECT_EQ(pool.up_count(), 0u);
   EXPECT_EQ(picks(pool, 3), "---");
-  pool.at(1).record_check(true, "test");
+  pool.at(1)->record_check(true, "test");
   EXPECT_EQ(picks(pool, 3), "111");
 }
 
@@ -136,8 +136,8 @@ TEST(BackendPoolTest, PolicyChoosesAmongCandidatesOnly) {
   auto policy = std::make_unique<RecordingPolicy>();
   RecordingPolicy& recording = *policy;
   BackendPool pool(specs_of({1, 1, 1, 1}), Thresholds{1, 1}, std::move(policy));
-  pool.at(1).mark_down("test");
-  EXPECT_EQ(pool.pick({&pool.at(3)}), &pool.at(2));
+  pool.at(1)->mark_down("test");
+  EXPECT_EQ(pool.pick({pool.at(3)}), pool.at(2));
   EXPECT_EQ(recording.seen, (std::vector<size_t>{0, 2}));
 }
 
@@ -146,12 +146,12 @@ TEST(BackendPoolTest, PolicySeesEffectiveWeightsSessionsAndTheKey) {
   RecordingPolicy& recording = *policy;
   BackendPool pool(specs_of({2, 1, 3}), Thresholds{1, 1}, std::move(policy), seconds(10));
   const auto t0 = Clock::now();
-  pool.at(2).record_check(false, "test", t0);
-  pool.at(2).record_check(true, "test", t0);
-  const Backend::Session one(pool.at(0));
-  const Backend::Session two(pool.at(0));
-  const Backend::Session three(pool.at(1));
-  ASSERT_EQ(pool.pick({}, 77, t0 + seconds(5)), &pool.at(2));
+  pool.at(2)->record_check(false, "test", t0);
+  pool.at(2)->record_check(true, "test", t0);
+  const Backend::Session one(*pool.at(0));
+  const Backend::Session two(*pool.at(0));
+  const Backend::Session three(*pool.at(1));
+  ASSERT_EQ(pool.pick({}, 77, t0 + seconds(5)), pool.at(2));
   EXPECT_EQ(recording.last_key, 77u);
   ASSERT_EQ(recording.last.size(), 3u);
   const std::vector<std::vector<uint64_t>> seen{
@@ -173,24 +173,24 @@ TEST_P(ConcurrentPoolTest, PicksWhileStatesChange) {
   for (int t = 0; t < 4; ++t) {
     pickers.emplace_back([&, t] {
       for (int i = 0; i < 20000; ++i) {
-        Backend* backend = pool.pick({}, static_cast<uint64_t>(i * 4 + t));
+        auto backend = pool.pick({}, static_cast<uint64_t>(i * 4 + t));
         if (backend == nullptr) {
           ++missing;  // backend 0 is always up
           continue;
         }
         const Backend::Session session(*backend);
-        if (backend != &pool.at(0)) backend->record_traffic(i % 3 != 0, "test");
+        if (backend != pool.at(0)) backend->record_traffic(i % 3 != 0, "test");
       }
     });
   }
   for (int i = 0; i < 100; ++i) {  // each flip logs a line: keep them few
-    pool.at(1).record_check(i % 2 == 0, "test");
-    pool.at(2).mark_down("test");
-    pool.at(2).record_check(true, "test");
+    pool.at(1)->record_check(i % 2 == 0, "test");
+    pool.at(2)->mark_down("test");
+    pool.at(2)->record_check(true, "test");
   }
   for (std::thread& picker : pickers) picker.join();
   EXPECT_EQ(missing.load(), 0);
-  for (size_t i = 0; i < pool.size(); ++i) EXPECT_EQ(pool.at(i).active_sessions(), 0u);
+  for (size_t i = 0; i < pool.size(); ++i) EXPECT_EQ(pool.at(i)->active_sessions(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrentPoolTest,
@@ -200,10 +200,10 @@ INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrentPoolTest,
 
 TEST(BackendPoolTest, LeastConnPrefersIdleBackends) {
   BackendPool pool = make_pool({1, 1, 1}, Balance::leastconn);
-  auto first = std::make_unique<Backend::Session>(pool.at(0));
-  const Backend::Session second(pool.at(1));
+  auto first = std::make_unique<Backend::Session>(*pool.at(0));
+  const Backend::Session second(*pool.at(1));
   EXPECT_EQ(picks(pool, 4), "2222");
-  const Backend::Session third(pool.at(2));  // all busy alike: they rotate
+  const Backend::Session third(*pool.at(2));  // all busy alike: they rotate
   EXPECT_EQ(counts(picks(pool, 30)), (std::map<char, int>{{'0', 10}, {'1', 10}, {'2', 10}}));
   first.reset();
   EXPECT_EQ(picks(pool, 3), "000");
@@ -212,7 +212,7 @@ TEST(BackendPoolTest, LeastConnPrefersIdleBackends) {
 TEST(BackendPoolTest, Random2NeverPicksADownBackendAndSpreadsEvenly) {
   BackendPool pool(specs_of({1, 1, 1, 1}), Thresholds{1, 1},
                    std::make_unique<PowerOfTwoChoices>(2024));
-  pool.at(2).record_check(false, "test");
+  pool.at(2)->record_check(false, "test");
   const auto spread = counts(picks(pool, 10000));
   EXPECT_EQ(spread.count('2'), 0u);
   for (const char backend : {'0', '1', '3'}) {
@@ -224,10 +224,10 @@ TEST(BackendPoolTest, Random2NeverPicksADownBackendAndSpreadsEvenly) {
 TEST(BackendPoolTest, SourceSticksToABackendWhileItIsUp) {
   BackendPool pool = make_pool({1, 1, 1}, Balance::source);
   const uint64_t client = affinity_key(*common::parse_address("10.0.0.7:40000"));
-  Backend* sticky = pool.pick({}, client);
+  auto sticky = pool.pick({}, client);
   ASSERT_NE(sticky, nullptr);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(pool.pick({}, client), sticky);
-  Backend* failover = pool.pick({sticky}, client);  // its connect failed: another one, stably
+  auto failover = pool.pick({sticky}, client);  // its connect failed: another one, stably
   ASSERT_NE(failover, nullptr);
   EXPECT_NE(failover, sticky);
   EXPECT_EQ(pool.pick({sticky}, client), failover);
@@ -240,8 +240,8 @@ TEST(BackendPoolTest, SourceSticksToABackendWhileItIsUp) {
 TEST(BackendPoolTest, SlowStartRampsTheShareOfABackendThatCameBack) {
   BackendPool pool = make_pool({1, 1}, Balance::roundrobin, seconds(10));
   const auto t0 = Clock::now();
-  pool.at(1).record_check(false, "test", t0);
-  pool.at(1).record_check(true, "test", t0);
+  pool.at(1)->record_check(false, "test", t0);
+  pool.at(1)->record_check(true, "test", t0);
   // Weights 1000 and 100 at first, 1000 and 550 half way, equal at the end.
   EXPECT_EQ(counts(picks(pool, 1100, {}, t0)), (std::map<char, int>{{'0', 1000}, {'1', 100}}));
   EXPECT_EQ(counts(picks(pool, 1550, {}, t0 + seconds(5))),

@@ -274,7 +274,7 @@ class HttpProxyTest : public testing::Test {
     auto specs = parse_backend_list(list);
     ASSERT_TRUE(specs.ok()) << specs.error().message;
     pool_ = std::make_unique<BackendPool>(std::move(*specs), Thresholds{1, 1});
-    upstreams_ = std::make_unique<UpstreamPool>(*pool_);
+    upstreams_ = std::make_unique<UpstreamPool>();
     common::TcpServer::Options options;
     options.listen = net_test::loopback();
     auto server = common::TcpServer::open(
@@ -542,7 +542,7 @@ TEST_F(HttpProxyTest, GetReplayedOnAnotherBackendAfterAResetBeforeAnyResponse) {
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "second");
   EXPECT_EQ(resetting.seen().size(), 1u);
-  EXPECT_FALSE(pool_->at(0).is_up());  // passive health: the failure counted
+  EXPECT_FALSE(pool_->at(0)->is_up());  // passive health: the failure counted
 }
 
 TEST_F(HttpProxyTest, PutWithKeptBodyReplayedAfterABackendClosedWithoutAnswer) {
@@ -595,7 +595,7 @@ TEST_F(HttpProxyTest, StaleIdleConnectionIsReplacedByANewOne) {
   EXPECT_EQ(c->exchange(get("/1")).body, "fresh");
   EXPECT_EQ(c->exchange(get("/2")).body, "fresh");
   EXPECT_EQ(backend.connections(), 2);
-  EXPECT_TRUE(pool_->at(0).is_up());  // staleness is not the backend's failure
+  EXPECT_TRUE(pool_->at(0)->is_up());  // staleness is not the backend's failure
 }
 
 TEST_F(HttpProxyTest, BackendDyingMidBodyClosesTheClientConnection) {
@@ -614,7 +614,7 @@ TEST_F(HttpProxyTest, BackendDyingMidBodyClosesTheClientConnection) {
 TEST_F(HttpProxyTest, NoBackendUpIs503WithRetryAfter) {
   add_backend(answering([](const Message&) { return ok_response("x"); }));
   start();
-  pool_->at(0).mark_down("test");
+  pool_->at(0)->mark_down("test");
   auto c = client();
   const Message response = c->exchange(get("/"));
   EXPECT_EQ(response.status, 503);

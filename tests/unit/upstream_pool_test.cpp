@@ -37,17 +37,17 @@ Connection connection() {
 class UpstreamPoolTest : public testing::Test {
  protected:
   BackendPool backends_ = make_pool("127.0.0.1:1,127.0.0.1:2");
-  Backend& a_ = backends_.at(0);
-  Backend& b_ = backends_.at(1);
+  Backend& a_ = *backends_.at(0);
+  Backend& b_ = *backends_.at(1);
 };
 
 TEST_F(UpstreamPoolTest, EmptyPoolGivesNothing) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   EXPECT_FALSE(pool.take(a_).valid());
 }
 
 TEST_F(UpstreamPoolTest, GivesTheMostRecentlyReturnedFirstAndKeepsBackendsApart) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   Connection first = connection();
   Connection second = connection();
   Connection other = connection();
@@ -62,7 +62,7 @@ TEST_F(UpstreamPoolTest, GivesTheMostRecentlyReturnedFirstAndKeepsBackendsApart)
 }
 
 TEST_F(UpstreamPoolTest, DropsConnectionsTheBackendClosed) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   Connection usable = connection();
   Connection closed = connection();
   pool.put(a_, std::move(usable.proxy_end));
@@ -78,7 +78,7 @@ TEST_F(UpstreamPoolTest, DropsConnectionsTheBackendClosed) {
 }
 
 TEST_F(UpstreamPoolTest, DropsConnectionsWithBytesNobodyAskedFor) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   Connection chatty = connection();
   pool.put(a_, std::move(chatty.proxy_end));
   ASSERT_TRUE(common::send_all(chatty.backend_end, "HTTP/1.1 408 Request Timeout\r\n\r\n"));
@@ -90,7 +90,7 @@ TEST_F(UpstreamPoolTest, DropsConnectionsWithBytesNobodyAskedFor) {
 }
 
 TEST_F(UpstreamPoolTest, ClosesTheLeastRecentlyUsedPastTheBound) {
-  UpstreamPool pool(backends_, {2, 30s});
+  UpstreamPool pool({2, 30s});
   Connection c1 = connection();
   Connection c2 = connection();
   Connection c3 = connection();
@@ -104,7 +104,7 @@ TEST_F(UpstreamPoolTest, ClosesTheLeastRecentlyUsedPastTheBound) {
 }
 
 TEST_F(UpstreamPoolTest, DropsConnectionsIdleTooLong) {
-  UpstreamPool pool(backends_, {64, 1ms});
+  UpstreamPool pool({64, 1ms});
   Connection old = connection();
   pool.put(a_, std::move(old.proxy_end));
   std::this_thread::sleep_for(5ms);  // ages the connection past max_idle_time
@@ -113,7 +113,7 @@ TEST_F(UpstreamPoolTest, DropsConnectionsIdleTooLong) {
 }
 
 TEST_F(UpstreamPoolTest, EmptiedWhenTheBackendIsDown) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   Connection kept = connection();
   Connection late = connection();
   pool.put(a_, std::move(kept.proxy_end));
@@ -126,7 +126,7 @@ TEST_F(UpstreamPoolTest, EmptiedWhenTheBackendIsDown) {
 }
 
 TEST_F(UpstreamPoolTest, ClearClosesEveryIdleConnection) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   Connection c1 = connection();
   pool.put(a_, std::move(c1.proxy_end));
   pool.clear(a_);
@@ -135,7 +135,7 @@ TEST_F(UpstreamPoolTest, ClearClosesEveryIdleConnection) {
 }
 
 TEST_F(UpstreamPoolTest, ConcurrentUsersNeverShareAConnection) {
-  UpstreamPool pool(backends_);
+  UpstreamPool pool;
   constexpr int kConnections = 8;
   std::vector<Connection> connections;
   for (int i = 0; i < kConnections; ++i) {
@@ -166,7 +166,7 @@ TEST_F(UpstreamPoolTest, ConcurrentUsersNeverShareAConnection) {
 TEST(LeaseUpstreamTest, ConnectsThenReusesAnIdleConnection) {
   const common::Fd listener = net_test::listener();
   BackendPool backends = make_pool(net_test::address_of(listener).to_string());
-  UpstreamPool idle(backends);
+  UpstreamPool idle;
   Tried tried;
   auto first = lease_upstream(backends, idle, tried, {});
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -192,19 +192,19 @@ TEST(LeaseUpstreamTest, FailsOverAndMarksARefusingBackendDown) {
   }  // nothing listens there any more
   BackendPool backends =
       make_pool(refusing.to_string() + "," + net_test::address_of(listener).to_string());
-  UpstreamPool idle(backends);
+  UpstreamPool idle;
   Tried tried;
   auto lease = lease_upstream(backends, idle, tried, {});
   ASSERT_TRUE(lease.ok()) << lease.error().message;
-  EXPECT_EQ(lease->backend, &backends.at(1));
-  EXPECT_FALSE(backends.at(0).is_up());
-  EXPECT_EQ(tried, Tried{&backends.at(0)});
+  EXPECT_EQ(lease->backend, backends.at(1));
+  EXPECT_FALSE(backends.at(0)->is_up());
+  EXPECT_EQ(tried, Tried{backends.at(0)});
 }
 
 TEST(LeaseUpstreamTest, SaysWhenNoBackendIsUp) {
   BackendPool backends = make_pool("127.0.0.1:1");
-  backends.at(0).mark_down("test");
-  UpstreamPool idle(backends);
+  backends.at(0)->mark_down("test");
+  UpstreamPool idle;
   Tried tried;
   auto lease = lease_upstream(backends, idle, tried, {});
   ASSERT_FALSE(lease.ok());
