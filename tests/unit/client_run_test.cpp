@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <future>
+#include <optional>
 #include <mutex>
 
 #include "client/run.hpp"
@@ -21,19 +21,9 @@ enum class Behaviour { keep_alive, close_each, no_response, error_503 };
 class ScriptedServer {
  public:
   explicit ScriptedServer(Behaviour behaviour) : behaviour_(behaviour) {
-    auto server = common::TcpServer::open(
-        {.listen = net_test::loopback()},
-        [this](const common::Fd& fd, const common::Address&) { serve(fd); });
-    if (!server) throw std::runtime_error(server.error().message);
-    server_ = std::move(*server);
-    serving_ = std::async(std::launch::async, [this] { server_->serve(); });
+    server_.emplace([this](const common::Fd& fd, const common::Address&) { serve(fd); });
   }
-  ~ScriptedServer() {
-    server_->shutdown_connections(SHUT_RDWR);
-    server_->stop();
-    serving_.wait();
-  }
-  common::Address address() const { return server_->local_address(); }
+  common::Address address() const { return server_->address(); }
   uint64_t requests() const { return requests_.load(); }
   uint64_t connections() const { return connections_.load(); }
   std::string last_request() {
@@ -92,12 +82,11 @@ class ScriptedServer {
   }
 
   const Behaviour behaviour_;
-  std::unique_ptr<common::TcpServer> server_;
-  std::future<void> serving_;
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> connections_{0};
   std::mutex mutex_;
   std::string last_request_;
+  std::optional<net_test::LoopbackServer> server_;  // last: stops first
 };
 
 client::Options options_for(uint64_t requests, size_t concurrency) {

@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <future>
+#include <optional>
 #include <mutex>
 #include <ostream>
 #include <set>
@@ -243,19 +243,9 @@ enum class Behaviour {
 class ScriptedWsServer {
  public:
   explicit ScriptedWsServer(Behaviour behaviour) : behaviour_(behaviour) {
-    auto server = common::TcpServer::open(
-        {.listen = net_test::loopback()},
-        [this](const common::Fd& fd, const common::Address&) { serve(fd); });
-    if (!server) throw std::runtime_error(server.error().message);
-    server_ = std::move(*server);
-    serving_ = std::async(std::launch::async, [this] { server_->serve(); });
+    server_.emplace([this](const common::Fd& fd, const common::Address&) { serve(fd); });
   }
-  ~ScriptedWsServer() {
-    server_->shutdown_connections(SHUT_RDWR);
-    server_->stop();
-    serving_.wait();
-  }
-  common::Address address() const { return server_->local_address(); }
+  common::Address address() const { return server_->address(); }
   uint64_t messages() const { return messages_.load(); }
   uint64_t pongs() const { return pongs_.load(); }
   uint64_t closes() const { return closes_.load(); }
@@ -364,11 +354,10 @@ class ScriptedWsServer {
   }
 
   const Behaviour behaviour_;
-  std::unique_ptr<common::TcpServer> server_;
-  std::future<void> serving_;
   std::atomic<uint64_t> messages_{0}, pongs_{0}, closes_{0};
   std::mutex mutex_;
   std::set<std::array<uint8_t, 4>> masks_;
+  std::optional<net_test::LoopbackServer> server_;  // last: stops first
 };
 
 client::Options ws_options(uint64_t messages, size_t concurrency) {

@@ -2,15 +2,38 @@
 #pragma once
 
 #include <chrono>
+#include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "common/socket.hpp"
+#include "common/tcp_server.hpp"
 
 namespace net_test {
 
 using namespace std::chrono_literals;
+
+// A server on 127.0.0.1:0 that runs `handler` for each connection on its own thread; the
+// destructor cuts the connections and joins everything. Declare it as the last member of its
+// owner, so that it stops before the state its handler uses is destroyed.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(common::TcpServer::Handler handler);
+  ~LoopbackServer() {
+    server_->shutdown_connections(SHUT_RDWR);
+    server_->stop();
+    serving_.wait();
+  }
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+  common::Address address() const { return server_->local_address(); }
+
+ private:
+  std::unique_ptr<common::TcpServer> server_;
+  std::future<void> serving_;
+};
 
 // Both ends of one loopback TCP connection.
 struct TcpPair {
@@ -22,6 +45,13 @@ inline common::Address loopback(uint16_t port = 0) {
   auto address = common::parse_address("127.0.0.1:" + std::to_string(port));
   if (!address) throw std::runtime_error(address.error().message);
   return *address;
+}
+
+inline LoopbackServer::LoopbackServer(common::TcpServer::Handler handler) {
+  auto server = common::TcpServer::open({.listen = loopback()}, std::move(handler));
+  if (!server) throw std::runtime_error(server.error().message);
+  server_ = std::move(*server);
+  serving_ = std::async(std::launch::async, [this] { server_->serve(); });
 }
 
 inline common::Fd listener() {
