@@ -1,46 +1,70 @@
 #include "common/connection_threads.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <climits>
 #include <condition_variable>
-#include <deque>
-#include <memory>
+#include <cstring>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "common/log.hpp"
+
 namespace common {
 
-// Tasks handed to parked threads wait in `handoff`; run() queues one only while more threads are
-// parked than tasks are queued, so every queued task has a thread that will take it.
 struct ConnectionThreads::State {
-  Options options;
-  std::mutex mutex;
-  std::condition_variable work;   // parked threads wait here for a task or for stopping
-  std::condition_variable slots;  // run() and the destructor wait here for a task to end
-  std::deque<std::function<void()>> handoff;
-  std::vector<pthread_t> exited;  // threads that returned and still need a join
-  size_t running = 0;             // tasks accepted by run() and not yet finished
-  size_t alive = 0;               // threads created and not yet exited
-  size_t parked = 0;
-  bool stopping = false;
+  State(const Fd& listen_fd, Options opts, Serve serve_fn)
+      : listener(listen_fd), options(opts), serve(std::move(serve_fn)) {
+    auto local = local_address(listener);
+    name = local ? local->to_string() : "listener";
+  }
 
-  // What a new thread receives: its owner and its first task.
+  const Fd& listener;
+  const Options options;
+  const Serve serve;
+  std::string name;  // the listening address, for logs
+
+  std::mutex mutex;
+  std::condition_variable changed;  // a count below changed, or a thread exited
+  std::vector<pthread_t> exited;    // threads that returned and still need a join
+  size_t alive = 0;                 // threads created and not yet exited
+  size_t waiting = 0;               // threads in accept()
+  size_t serving = 0;               // connections being served
+  bool stopping = false;            // no thread enters accept() again
+  bool shut = false;                // the listener was shut down
+
+  // Kept open so that, out of descriptors, there is one to give back: accept the pending
+  // connection and close it at once, rather than leave it to spin the accept loop.
+  std::mutex spare_mutex;
+  Fd spare{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+  std::atomic<bool> shedding{false};  // log once per burst of descriptor exhaustion
+
   struct Start {
     State* state;
-    std::function<void()> task;
+    Accepted first;  // a connection to serve before waiting in accept(), if any
   };
   static void* thread_main(void* arg) {
     std::unique_ptr<Start> start(static_cast<Start*>(arg));
-    start->state->work_loop(std::move(start->task));
+    start->state->work_loop(std::move(start->first));
     return nullptr;
   }
-  // Starts a thread for a task already counted in `running` and `alive`; undoes the counts
-  // when no thread could be created.
-  bool spawn(std::function<void()> task);
-  void work_loop(std::function<void()> task);
+
+  Status spawn(Accepted first);
+  bool serve_on_new_thread(Accepted connection);
+  void work_loop(Accepted first);
+  void serve_one(Accepted& connection, std::unique_lock<std::mutex>& lock);
+  bool keep_waiting(const Accepted& failed, std::unique_lock<std::mutex>& lock);
+  void shed_one();
+  void shut_listener(std::unique_lock<std::mutex>& lock);
 };
 
 namespace {
@@ -49,55 +73,152 @@ void join_all(const std::vector<pthread_t>& threads) {
   for (pthread_t thread : threads) pthread_join(thread, nullptr);
 }
 
+bool timed_out(const Accepted& failed) {
+  return failed.err == EAGAIN || failed.err == EWOULDBLOCK;
+}
+
 }  // namespace
 
-bool ConnectionThreads::State::spawn(std::function<void()> task) {
+// Starts a thread already counted in `alive`; undoes the count when none could be created.
+Status ConnectionThreads::State::spawn(Accepted first) {
   // std::thread cannot choose its stack size; with thousands of connections it matters.
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, options.stack_bytes);
-  auto start = std::make_unique<Start>(Start{this, std::move(task)});
+  auto start = std::make_unique<Start>(Start{this, std::move(first)});
   pthread_t thread;
   const int err = pthread_create(&thread, &attr, thread_main, start.get());
   pthread_attr_destroy(&attr);
   if (err == 0) {
     start.release();  // the new thread owns it now
-    return true;
+    return Ok{};
   }
   std::lock_guard lock(mutex);
-  --running;
   --alive;
-  slots.notify_all();
-  return false;
+  changed.notify_all();
+  return sys_error("pthread_create for " + name, err);
 }
 
-void ConnectionThreads::State::work_loop(std::function<void()> task) {
-  const auto park_time = options.park_time;
-  std::unique_lock lock(mutex, std::defer_lock);
-  for (;;) {
-    task();
-    task = nullptr;  // what the task captured (a connection) is released before parking
-    lock.lock();
-    --running;
-    ++parked;
-    slots.notify_all();
-    work.wait_for(lock, park_time, [this] { return !handoff.empty() || stopping; });
-    --parked;
-    if (handoff.empty()) break;  // parked too long, or the owner is stopping
-    task = std::move(handoff.front());
-    handoff.pop_front();
+void ConnectionThreads::State::work_loop(Accepted first) {
+  std::unique_lock lock(mutex);
+  if (first.outcome == AcceptOutcome::accepted) serve_one(first, lock);
+  while (!stopping) {
+    ++waiting;
     lock.unlock();
+    Accepted accepted = accept_connection(listener);
+    lock.lock();
+    --waiting;
+    if (waiting == 0) changed.notify_all();
+    if (accepted.outcome == AcceptOutcome::accepted) {
+      // Nobody else waits: start the next waiter now, so that the next connection does not
+      // wait for this one to end.
+      const bool grow = waiting == 0 && !stopping && alive < options.max_threads;
+      if (grow) {
+        ++alive;
+        std::vector<pthread_t> to_join;
+        to_join.swap(exited);
+        lock.unlock();
+        join_all(to_join);  // threads that parked too long: their join is quick
+        if (auto s = spawn({}); !s) log(s.error().message, "; the next connection waits");
+        lock.lock();
+      }
+      serve_one(accepted, lock);
+    } else if (!keep_waiting(accepted, lock)) {
+      break;
+    }
   }
   // Still under the lock: the owner joins this thread only after seeing it in `exited`.
   --alive;
   exited.push_back(pthread_self());
-  slots.notify_all();
+  changed.notify_all();
 }
 
-ConnectionThreads::ConnectionThreads(Options options) : state_(std::make_shared<State>()) {
+void ConnectionThreads::State::serve_one(Accepted& connection, std::unique_lock<std::mutex>& lock) {
+  shedding = false;
+  ++serving;
+  lock.unlock();
+  serve(connection);
+  connection.fd.reset();
+  lock.lock();
+  --serving;
+  changed.notify_all();
+}
+
+// After a failed accept(): whether this thread waits again. Called and returns under the lock.
+bool ConnectionThreads::State::keep_waiting(const Accepted& failed,
+                                            std::unique_lock<std::mutex>& lock) {
+  switch (failed.outcome) {
+    case AcceptOutcome::accepted:
+    case AcceptOutcome::retry:
+      // A park_time without a connection: this thread goes if another one still waits.
+      return !timed_out(failed) || (!stopping && waiting == 0);
+    case AcceptOutcome::out_of_descriptors:
+      if (!shedding.exchange(true)) {
+        log("accept ", name, ": ", std::strerror(failed.err), "; shedding connections");
+      }
+      lock.unlock();
+      shed_one();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      lock.lock();
+      return true;
+    case AcceptOutcome::stopped:
+      return false;
+    case AcceptOutcome::fatal:
+      log("accept ", name, ": ", std::strerror(failed.err));
+      return false;
+  }
+  return false;
+}
+
+void ConnectionThreads::State::shed_one() {
+  std::unique_lock lock(spare_mutex, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // another thread is giving the spare back already
+  // accept() fails for want of a descriptor whether or not a connection is queued; only a
+  // queued one is taken (the listener is blocking, and another thread may take it first, in
+  // which case this wait ends at the listener's SO_RCVTIMEO). Its descriptor is closed at once,
+  // which gives the number back.
+  pollfd queued{listener.get(), POLLIN, 0};
+  if (::poll(&queued, 1, 10) != 1) return;
+  spare.reset();
+  accept_connection(listener);
+  spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+// Blocks while max_threads threads are alive. False if no thread could be created.
+bool ConnectionThreads::State::serve_on_new_thread(Accepted connection) {
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [this] { return alive < options.max_threads; });
+    ++alive;
+  }
+  const auto peer = connection.peer.to_string();
+  if (auto started = spawn(std::move(connection)); !started) {
+    log(started.error().message, "; connection from ", peer, " dropped");
+    return false;
+  }
+  return true;
+}
+
+// shutdown() on a listener resets its backlog and makes every accept() on it return EINVAL: the
+// only way to wake threads blocked in accept() (closing the descriptor does not, and its number
+// could be reused under them).
+void ConnectionThreads::State::shut_listener(std::unique_lock<std::mutex>& lock) {
+  stopping = true;
+  if (!shut) {
+    shut = true;
+    ::shutdown(listener.get(), SHUT_RD);
+  }
+  changed.wait(lock, [this] { return waiting == 0; });
+}
+
+ConnectionThreads::ConnectionThreads(const Fd& listener, Options options, Serve serve) {
   options.max_threads = std::max<size_t>(options.max_threads, 1);
   options.stack_bytes = std::max<size_t>(options.stack_bytes, PTHREAD_STACK_MIN);
-  state_->options = options;
+  // accept() honours SO_RCVTIMEO: it is what ends a parked thread's wait.
+  if (auto s = set_io_timeouts(listener, options.park_time, Millis{0}); !s) {
+    log(s.error().message);
+  }
+  state_ = std::make_shared<State>(listener, options, std::move(serve));
 }
 
 ConnectionThreads::~ConnectionThreads() {
@@ -105,38 +226,48 @@ ConnectionThreads::~ConnectionThreads() {
   std::vector<pthread_t> to_join;
   {
     std::unique_lock lock(s.mutex);
-    s.stopping = true;
-    s.work.notify_all();
-    s.slots.wait(lock, [&s] { return s.running == 0 && s.alive == 0; });
+    s.shut_listener(lock);
+    s.changed.wait(lock, [&s] { return s.serving == 0 && s.alive == 0; });
     to_join.swap(s.exited);
   }
   join_all(to_join);
 }
 
-bool ConnectionThreads::run(std::function<void()> task) {
-  State& s = *state_;
-  std::vector<pthread_t> to_join;
-  bool handed_off = false;
+Status ConnectionThreads::start() {
   {
-    std::unique_lock lock(s.mutex);
-    s.slots.wait(lock, [&s] { return s.running < s.options.max_threads; });
-    ++s.running;
-    to_join.swap(s.exited);
-    handed_off = s.parked > s.handoff.size();
-    if (handed_off) {
-      s.handoff.push_back(std::move(task));
-      s.work.notify_one();
-    } else {
-      ++s.alive;
-    }
+    std::lock_guard lock(state_->mutex);
+    ++state_->alive;
   }
-  join_all(to_join);  // threads that parked too long: their join is quick, outside the lock
-  return handed_off || s.spawn(std::move(task));
+  return state_->spawn({});
 }
 
-size_t ConnectionThreads::running() const {
+void ConnectionThreads::stop_accepting() {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  if (s.shut) return;
+  s.stopping = true;
+  // The connections already queued were told the connect succeeded: each gets a thread. The
+  // listener turns non-blocking for this; threads already in accept() keep waiting, and any of
+  // them may take one of these connections too.
+  lock.unlock();
+  if (::fcntl(s.listener.get(), F_SETFL, O_NONBLOCK) == 0) {
+    for (;;) {
+      Accepted queued = accept_connection(s.listener);
+      if (queued.outcome == AcceptOutcome::accepted) {
+        if (!s.serve_on_new_thread(std::move(queued))) break;
+      } else if (queued.outcome != AcceptOutcome::retry || timed_out(queued)) {
+        break;  // the backlog is empty (or accept fails for good: nothing more to take)
+      }
+    }
+  }
+  lock.lock();
+  s.shut_listener(lock);
+}
+
+
+size_t ConnectionThreads::serving() const {
   std::lock_guard lock(state_->mutex);
-  return state_->running;
+  return state_->serving;
 }
 
 size_t ConnectionThreads::threads() const {

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "common/log.hpp"
+
 namespace common {
 namespace {
 
@@ -37,6 +39,10 @@ Status notify_reloading(std::string_view status) {
 }
 
 Status notify_status(std::string_view status) { return send("STATUS", "", status); }
+
+void log_if_failed(const Status& status) {
+  if (!status) log(status.error().message);
+}
 
 WatchdogPinger::WatchdogPinger(Probe healthy) : healthy_(std::move(healthy)) {
   uint64_t usec = 0;

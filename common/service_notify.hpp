@@ -26,6 +26,10 @@ Status notify_reloading(std::string_view status);
 // "STATUS=...": a free-form line, e.g. "3 of 4 backends up".
 Status notify_status(std::string_view status);
 
+// Logs a failed notice and carries on: a service manager that cannot be told is worth a log line,
+// not a stop, since the service itself still works. For the notify_* results above.
+void log_if_failed(const Status& status);
+
 // Sends "WATCHDOG=1" at half the interval systemd asked for (WatchdogSec= sets $WATCHDOG_USEC and
 // $WATCHDOG_PID), from its own thread, for as long as it lives. `healthy`, when given, is asked
 // before each ping: a process that stops answering it is left to the watchdog, which kills and

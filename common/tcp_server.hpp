@@ -1,5 +1,6 @@
-// The accept loop shared by the balancer and web_server: listens, hands each connection to its
-// own thread, and on shutdown stops accepting and drains the connections still open.
+// The listening side shared by the balancer and web_server: listens, serves each connection on
+// its own thread (common/connection_threads: the thread that accepts is the thread that serves),
+// and on shutdown stops accepting and drains the connections still open.
 #pragma once
 
 #include <functional>
@@ -30,11 +31,12 @@ class TcpServer {
   ~TcpServer();
 
   Address local_address() const;  // the real port when the options asked for port 0
-  // The accept loop. Once stop() was called it accepts, without waiting, the connections
-  // already queued in the kernel's backlog (their clients were told the connect succeeded),
-  // hands them to handlers like any other, closes the listening socket and returns. With
-  // reuse_port, closing is what makes the kernel send new connections to the other listeners
-  // of the port (a new process taking over); see load_balancer/main.cpp for the restart.
+  // Starts accepting, and blocks until stop(). Then it accepts, without waiting, the
+  // connections already queued in the kernel's backlog (their clients were told the connect
+  // succeeded), hands them to handlers like any other, closes the listening socket and returns.
+  // With reuse_port, closing is what makes the kernel send new connections to the other
+  // listeners of the port (a new process taking over); see load_balancer/main.cpp for the
+  // restart.
   void serve();
   void stop();  // thread-safe: wakes serve() and makes it return
 

@@ -128,6 +128,7 @@ class Exchange {
   const bool keep_alive_;  // the client asked to keep the connection open
   const bool expects_continue_;
   const OutFraming request_out_;
+  const bool replayable_;  // the whole request can be kept for a replay (see KeptBody)
   KeptBody kept_;
   bool continue_sent_ = false;
   bool fresh_only_ = false;  // after a stale idle connection: new connections only
@@ -147,6 +148,10 @@ Exchange::Exchange(SessionState& state, size_t head_size, const common::BodyFram
           !http10_ &&
           common::has_token(state.request.headers.get("expect").value_or(""), "100-continue")),
       request_out_(request_framing(framing.kind)),
+      replayable_(is_idempotent(state.request.method) &&
+                  (framing.kind == common::BodyKind::none ||
+                   (framing.kind == common::BodyKind::content_length &&
+                    framing.length <= state.options.replay_buffer))),
       kept_(state.kept_body, state.options.replay_buffer, is_idempotent(state.request.method)) {
   s_.tried.clear();
   rewrite_request_head(s_.request, {s_.client_ip, s_.via, request_out_, framing.length, upgrade_},
@@ -160,7 +165,7 @@ Exchange::Exchange(SessionState& state, size_t head_size, const common::BodyFram
 ExchangeResult Exchange::run() {
   for (;;) {
     const LeaseOptions how{options_.connect_timeout, options_.server_timeout,
-                           fresh_only_ || upgrade_, s_.affinity};
+                           fresh_only_ || upgrade_, replayable_, s_.affinity};
     auto lease = lease_upstream(s_.pool, s_.upstreams, s_.tried, how);
     if (!lease && attempts_ == 0) {
       respond(503, lease.error().message, "Retry-After: 1\r\n");

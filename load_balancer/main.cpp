@@ -280,11 +280,6 @@ void drain(lb::Balancer& balancer, common::Millis timeout) {
   balancer.close_connections();
 }
 
-// A service manager (systemd, Type=notify) that cannot be told is worth a log line, not a stop.
-void notified(const common::Status& status) {
-  if (!status) common::log(status.error().message);
-}
-
 // Serves until SIGTERM or SIGINT; SIGHUP reloads the backends file.
 int wait_for_shutdown(lb::Balancer& balancer) {
   for (;;) {
@@ -295,10 +290,10 @@ int wait_for_shutdown(lb::Balancer& balancer) {
       continue;
     }
     common::log("received SIGHUP: reloading ", balancer.config().backends_file);
-    notified(common::notify_reloading("reloading " + balancer.config().backends_file));
+    common::log_if_failed(common::notify_reloading("reloading " + balancer.config().backends_file));
     const common::Status reloaded = balancer.reload_backends_file();  // a failure changes nothing
-    notified(common::notify_ready(reloaded ? "backends reloaded"
-                                           : "reload failed: " + reloaded.error().message));
+    common::log_if_failed(common::notify_ready(
+        reloaded ? "backends reloaded" : "reload failed: " + reloaded.error().message));
   }
 }
 
@@ -328,12 +323,13 @@ int main(int argc, char** argv) {
   }
   std::thread server([&] { (*balancer)->serve(); });
   std::cout << "listening on " << (*balancer)->local_address().to_string() << std::endl;
-  notified(common::notify_ready("listening on " + (*balancer)->local_address().to_string()));
+  common::log_if_failed(
+      common::notify_ready("listening on " + (*balancer)->local_address().to_string()));
   const common::WatchdogPinger watchdog;  // pings while main lives, through the drain
 
   const int sig = wait_for_shutdown(**balancer);
   common::log("received ", strsignal(sig), ": shutting down");
-  notified(common::notify_stopping("draining connections"));
+  common::log_if_failed(common::notify_stopping("draining connections"));
   (*balancer)->stop_accepting();
   server.join();  // the backlog is taken and the listener closed
   drain(**balancer, config.drain_timeout);

@@ -14,6 +14,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Checking a pooled connection costs a syscall on every request. A replayable request skips it
+// on a connection idle for less than this: a backend rarely closes a connection it answered on
+// so recently (idle timeouts are seconds to minutes), and when it did (it restarted), the
+// request finds the connection closed without an answer and is replayed on a new one.
+constexpr auto kUncheckedIdle = std::chrono::seconds(1);
+
 // An idle keep-alive connection has nothing to read. A readable one was closed by the backend
 // (EOF), reset, or carries bytes that answer no request: none of them may carry the next one.
 bool still_idle(const common::Fd& fd) {
@@ -24,7 +30,7 @@ bool still_idle(const common::Fd& fd) {
 
 }  // namespace
 
-common::Fd UpstreamPool::take(const Backend& backend) {
+common::Fd UpstreamPool::take(const Backend& backend, bool replayable) {
   if (!backend.takes_new()) {
     clear(backend);
     return {};
@@ -43,6 +49,7 @@ common::Fd UpstreamPool::take(const Backend& backend) {
       clear(backend);  // the rest are older still
       return {};
     }
+    if (replayable && now - newest.since < kUncheckedIdle) return std::move(newest.fd);
     // A stale connection is closed here, outside the lock, and the next newest one is tried.
     if (still_idle(newest.fd)) return std::move(newest.fd);
   }
@@ -78,7 +85,7 @@ common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Trie
   std::string last_failure;
   while (std::shared_ptr<Backend> backend = pool.pick(tried, options.affinity)) {
     if (!options.fresh) {
-      if (common::Fd fd = idle.take(*backend))
+      if (common::Fd fd = idle.take(*backend, options.replayable))
         return Lease{std::move(backend), std::move(fd), true};
     }
     auto fd = common::connect_tcp(backend->address(), options.connect_timeout);

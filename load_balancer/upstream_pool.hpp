@@ -33,8 +33,9 @@ class UpstreamPool {
   // The most recently returned connection to `backend` that is still usable, or an empty Fd.
   // On the way it closes connections that are stale (the backend closed them or sent bytes
   // nobody asked for) or idle too long; and every idle one when the backend takes no new
-  // sessions (down, draining, disabled).
-  common::Fd take(const Backend& backend);
+  // sessions (down, draining, disabled). For a request that can be replayed, a connection idle
+  // for less than a second is handed out unchecked (see upstream_pool.cpp).
+  common::Fd take(const Backend& backend, bool replayable = false);
   // Keeps a connection whose exchange completed, for reuse; closes it when the backend takes no
   // new sessions. (One returned just as a backend is removed stays until the backend is freed.)
   void put(const Backend& backend, common::Fd fd);
@@ -57,6 +58,7 @@ struct LeaseOptions {
   common::Millis connect_timeout{1000};
   common::Millis io_timeout{10000};  // set on new connections (pooled ones have it already)
   bool fresh = false;                // skip the pool (a tunnel, or a retry after a stale one)
+  bool replayable = false;           // the request can be sent again if the connection was stale
   uint64_t affinity = 0;             // the client's affinity_key(), for source balancing
 };
 

@@ -5,6 +5,7 @@
 
 #include "common/http_message.hpp"
 #include "common/log.hpp"
+#include "web_server/content_types.hpp"
 #include "web_server/kv_json.hpp"
 #include "web_server/kv_query.hpp"
 
@@ -12,8 +13,6 @@ namespace web {
 
 namespace {
 
-constexpr std::string_view kText = "text/plain; charset=utf-8";
-constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kOctets = "application/octet-stream";
 constexpr std::string_view kKeyPrefix = "/kv/";
 // A list stops early (truncated) past this many value bytes, so that 1000 large values cannot

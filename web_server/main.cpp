@@ -188,11 +188,6 @@ common::Result<std::unique_ptr<web::replication::Replicator>> start_replication(
   return replicator;
 }
 
-// A service manager (systemd, Type=notify) that cannot be told is worth a log line, not a stop.
-void notified(const common::Status& status) {
-  if (!status) common::log(status.error().message);
-}
-
 // Runs until SIGINT or SIGTERM, then drains; SIGHUP (no configuration to reload) is ignored.
 int run(web::Server& server, common::Millis drain_timeout,
         web::replication::Replicator* replicator) {
@@ -203,7 +198,7 @@ int run(web::Server& server, common::Millis drain_timeout,
     common::log("SIGHUP ignored: web_server has nothing to reload");
   }
   common::log("signal ", sig, ": stopping, draining connections");
-  notified(common::notify_stopping("draining connections"));
+  common::log_if_failed(common::notify_stopping("draining connections"));
   server.stop();
   serving.join();
   if (!server.drain(drain_timeout)) common::log("drain timed out; connections cut");
@@ -262,6 +257,7 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << (*server)->local_address().to_string() << std::endl;
   common::log("web_server ", (*server)->name(), " serving on ",
               (*server)->local_address().to_string());
-  notified(common::notify_ready("serving on " + (*server)->local_address().to_string()));
+  common::log_if_failed(
+      common::notify_ready("serving on " + (*server)->local_address().to_string()));
   return run(**server, drain_timeout, replicator->get());
 }

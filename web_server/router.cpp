@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/http_message.hpp"
+#include "web_server/content_types.hpp"
 #include "web_server/kv_api.hpp"
 
 namespace web {
@@ -10,8 +11,6 @@ namespace web {
 namespace {
 
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
-constexpr std::string_view kText = "text/plain; charset=utf-8";
-constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kReadMethods = "GET, HEAD";
 
 bool is_read(std::string_view method) { return method == "GET" || method == "HEAD"; }

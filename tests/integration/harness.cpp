@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -207,6 +209,19 @@ int thread_count(pid_t pid) {
     if (line.rfind("Threads:", 0) == 0) return std::atoi(line.c_str() + 8);
   }
   return -1;
+}
+
+int threads_outside_accept(pid_t pid) {
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  int count = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    // The first field of `syscall` is the number of the call the thread is blocked in.
+    std::ifstream in(task.path() / "syscall");
+    long number = -1;
+    if (!(in >> number) || (number != SYS_accept && number != SYS_accept4)) ++count;
+  }
+  return error ? -1 : count;
 }
 
 }  // namespace harness

@@ -78,5 +78,9 @@ int status_of(std::string_view response);
 std::string get_request(std::string_view path, std::string_view host = "test");
 // Threads of a process as the kernel counts them (/proc/PID/status).
 int thread_count(pid_t pid);
+// Threads of a process that are not waiting in accept(): the servers' idle connection threads
+// wait there, so this is the number of threads at work (or stuck) in a session, plus the
+// process's own. -1 when the process is gone.
+int threads_outside_accept(pid_t pid);
 
 }  // namespace harness

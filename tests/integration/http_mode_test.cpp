@@ -238,8 +238,8 @@ TEST(HttpModeTest, RefusesMalformedAndHostileRequestsAndClosesTheConnection) {
   harness::Process balancer = start_balancer(servers[0]->address, {"--max-body", "1k"});
   const std::string address = balancer.wait_listening();
   ASSERT_FALSE(address.empty()) << balancer.err();
-  // Before any connection: the threads of the process itself (no connection threads yet).
-  const int threads_before = harness::thread_count(balancer.pid());
+  // Before any connection: the threads of the process itself.
+  const int threads_before = harness::threads_outside_accept(balancer.pid());
   ASSERT_GT(threads_before, 0);
 
   for (const HostileRequest& request : hostile_requests()) {
@@ -251,11 +251,12 @@ TEST(HttpModeTest, RefusesMalformedAndHostileRequestsAndClosesTheConnection) {
     EXPECT_EQ(field_of(response, "connection"), "close") << response.substr(0, 300);
     EXPECT_EQ(get_backend(address), "s0") << balancer.err();
   }
-  // Connection threads park for 30 s before they exit; a thread still serving a connection never
-  // does, so the count returns to where it was only if every session ended.
-  EXPECT_TRUE(
-      eventually([&] { return harness::thread_count(balancer.pid()) == threads_before; }, 120s))
-      << harness::thread_count(balancer.pid()) << " threads, " << threads_before << " before";
+  // A connection thread whose session ended waits in accept() again; one still serving a
+  // connection never does, so the count returns to where it was only if every session ended.
+  EXPECT_TRUE(eventually(
+      [&] { return harness::threads_outside_accept(balancer.pid()) <= threads_before; }, 60s))
+      << harness::threads_outside_accept(balancer.pid()) << " threads at work, " << threads_before
+      << " before";
 }
 
 // A head that never ends (sent at once, or trickled) gets 408 once --client-timeout passes since

@@ -10,6 +10,7 @@
 #include "client/run.hpp"
 #include "common/http_parser.hpp"
 #include "common/tcp_server.hpp"
+#include "tests/unit/client_test_support.hpp"
 #include "tests/unit/net_test_support.hpp"
 
 namespace {
@@ -89,20 +90,8 @@ class ScriptedServer {
   std::optional<net_test::LoopbackServer> server_;  // last: stops first
 };
 
-client::Options options_for(uint64_t requests, size_t concurrency) {
-  client::Options options;
-  options.request.url = *client::parse_url("http://127.0.0.1/");
-  options.plan.requests = requests;
-  options.concurrency = concurrency;
-  options.timeout = 10s;
-  return options;
-}
-
-client::RunResult run_ok(const client::Options& options, const common::Address& address) {
-  auto result = client::run(options, address);
-  if (!result) throw std::runtime_error(result.error().message);
-  return std::move(*result);
-}
+using client_test::options_for;
+using client_test::run_ok;
 
 TEST(ClientRunTest, SendsEveryRequestOverKeptAliveConnections) {
   ScriptedServer server(Behaviour::keep_alive);

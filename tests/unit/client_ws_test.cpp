@@ -17,6 +17,7 @@
 #include "common/http_parser.hpp"
 #include "common/tcp_server.hpp"
 #include "common/websocket.hpp"
+#include "tests/unit/client_test_support.hpp"
 #include "tests/unit/net_test_support.hpp"
 
 namespace {
@@ -361,20 +362,12 @@ class ScriptedWsServer {
 };
 
 client::Options ws_options(uint64_t messages, size_t concurrency) {
-  client::Options options;
+  client::Options options = client_test::options_for(messages, concurrency, "http://127.0.0.1/ws");
   options.websocket = true;
-  options.request.url = *client::parse_url("http://127.0.0.1/ws");
-  options.plan.requests = messages;
-  options.concurrency = concurrency;
-  options.timeout = 10s;
   return options;
 }
 
-client::RunResult run_ok(const client::Options& options, const common::Address& address) {
-  auto result = client::run(options, address);
-  if (!result) throw std::runtime_error(result.error().message);
-  return std::move(*result);
-}
+using client_test::run_ok;
 
 std::string first_error(const client::Stats& s, client::Failure kind) {
   return s.first_error[static_cast<size_t>(kind)];

@@ -1,10 +1,20 @@
 // Replicators with real stores in temp folders, linked over loopback inside one process.
 #include "web_server/replication/replicator.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "common/fd.hpp"
 #include "tests/unit/net_test_support.hpp"
 #include "tests/unit/temp_dir.hpp"
 
@@ -62,6 +72,38 @@ std::string value_of(const Node& node, std::string_view key) {
   const auto entry = node.store->get(key);
   return entry ? entry->value : "<absent>";
 }
+
+// Points this process's stderr, where common::log writes, at `path` while it lives, so that a test
+// can wait for what the replicators report. Each log line is one write(), so lines arrive whole.
+// The lines are passed on to the real stderr at the end, so the test's output keeps them.
+class CapturedLog {
+ public:
+  explicit CapturedLog(std::filesystem::path path)
+      : path_(std::move(path)), saved_(::dup(STDERR_FILENO)) {
+    const common::Fd file(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!saved_ || !file || ::dup2(file.get(), STDERR_FILENO) < 0) {
+      throw std::runtime_error("redirecting stderr: " + std::string(std::strerror(errno)));
+    }
+  }
+  ~CapturedLog() {
+    (void)::dup2(saved_.get(), STDERR_FILENO);
+    std::cerr << text() << std::flush;
+  }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::string text() const {
+    std::ifstream in(path_, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }
+  bool contains(std::string_view part) const { return text().find(part) != std::string::npos; }
+
+ private:
+  std::filesystem::path path_;
+  common::Fd saved_;
+};
 
 TEST(ReplicatorTest, TwoServersConvergeOnPutsAndDeletes) {
   const std::string a = free_address(), b = free_address();
@@ -151,9 +193,10 @@ TEST(ReplicatorTest, StatusShowsPeersAndNoLagOnceConverged) {
 }
 
 TEST(ReplicatorTest, WrongSecretKeepsServersApart) {
+  test_support::TempDir dir;
+  const CapturedLog log(dir.path() / "stderr.log");  // declared first: outlives both replicators
   const std::string a = free_address(), b = free_address();
   Node na(a, {b});
-  test_support::TempDir dir;
   auto other = store::Store::open({.path = (dir.path() / "store.db").string()});
   ASSERT_TRUE(other);
   ReplicatorOptions options;
@@ -165,7 +208,15 @@ TEST(ReplicatorTest, WrongSecretKeepsServersApart) {
   (*stranger)->start();
   ASSERT_TRUE((*other)->put("intruder", "x"));
   ASSERT_TRUE(na.store->put("mine", "y"));
-  std::this_thread::sleep_for(500ms);  // several connection attempts with a 10ms..100ms backoff
+  // The dialer checks the acceptor's proof first, so each side's rejection of the other shows in
+  // its own outbound link's log line, which names the address it dialed.
+  const auto rejected_dialing = [&](const std::string& address) {
+    return "replication: link to " + address + ": wrong secret";
+  };
+  ASSERT_TRUE(net_test::eventually([&] {
+    return log.contains(rejected_dialing(b)) && log.contains(rejected_dialing(a));
+  })) << log.text();
+  EXPECT_NE(na.store->digest(), (*other)->digest());
   EXPECT_FALSE(na.store->get("intruder"));
   EXPECT_FALSE((*other)->get("mine"));
   EXPECT_EQ(na.replicator->refuse_write(), std::nullopt);  // K = 0: never refused

@@ -89,6 +89,20 @@ TEST_F(UpstreamPoolTest, DropsConnectionsWithBytesNobodyAskedFor) {
   EXPECT_FALSE(pool.take(a_).valid());
 }
 
+TEST_F(UpstreamPoolTest, AReplayableRequestTakesARecentConnectionUnchecked) {
+  UpstreamPool pool;
+  Connection closed = connection();
+  pool.put(a_, std::move(closed.proxy_end));
+  closed.backend_end.reset();
+  ASSERT_TRUE(net_test::eventually([&] {
+    char byte;
+    return recv(closed.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  }));
+  // No check: should it be stale, the request is replayed on a new connection. (Without
+  // `replayable` it is dropped: DropsConnectionsTheBackendClosed.)
+  EXPECT_EQ(pool.take(a_, true).get(), closed.fd);
+}
+
 TEST_F(UpstreamPoolTest, ClosesTheLeastRecentlyUsedPastTheBound) {
   UpstreamPool pool({2, 30s});
   Connection c1 = connection();

@@ -25,6 +25,7 @@ struct RouteCase {
   std::string_view allow = {};
 };
 void PrintTo(const RouteCase& c, std::ostream* os) { *os << c.name; }
+std::string case_name(const testing::TestParamInfo<RouteCase>& row) { return row.param.name; }
 
 const RouteCase kRouteCases[] = {
     {"Landing", "GET", "/", 200},
@@ -62,10 +63,7 @@ TEST_P(RouterTest, Routes) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, RouterTest, testing::ValuesIn(kRouteCases),
-                         [](const testing::TestParamInfo<RouteCase>& row) {
-                           return std::string(row.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, RouterTest, testing::ValuesIn(kRouteCases), case_name);
 
 TEST(RouterBodyTest, HealthSaysOk) {
   const Router router("s1", std::nullopt);
@@ -151,17 +149,7 @@ TEST_F(RouterWithFilesTest, RefusesTraversalAndMissesWith404) {
 
 // ---- Routes backed by the store: the KV API and /live ----
 
-struct ServiceCase {
-  const char* name;
-  std::string_view method;
-  std::string_view target;
-  int status;
-  Kind kind = Kind::fixed;
-  std::string_view allow = {};
-};
-void PrintTo(const ServiceCase& c, std::ostream* os) { *os << c.name; }
-
-const ServiceCase kServiceCases[] = {
+const RouteCase kServiceCases[] = {
     {"List", "GET", "/kv?prefix=a", 200, Kind::api},
     {"ListHead", "HEAD", "/kv", 200, Kind::api},
     {"ListPut", "PUT", "/kv", 405, Kind::fixed, "GET, HEAD"},
@@ -181,7 +169,7 @@ const ServiceCase kServiceCases[] = {
     {"StaticRoutesStay", "GET", "/health", 200},
 };
 
-class RouterServicesTest : public testing::TestWithParam<ServiceCase> {
+class RouterServicesTest : public testing::TestWithParam<RouteCase> {
  protected:
   void SetUp() override {
     auto opened = store::Store::open({(dir_.path() / "store.db").string()});
@@ -197,17 +185,14 @@ class RouterServicesTest : public testing::TestWithParam<ServiceCase> {
 
 TEST_P(RouterServicesTest, Routes) {
   const Router router("s1", std::nullopt, {&*kv_, &hub_});
-  const ServiceCase& c = GetParam();
+  const RouteCase& c = GetParam();
   const Response response = router.route(c.method, c.target);
   EXPECT_EQ(response.status, c.status);
   EXPECT_EQ(response.kind, c.kind);
   EXPECT_EQ(response.allow, c.allow);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, RouterServicesTest, testing::ValuesIn(kServiceCases),
-                         [](const testing::TestParamInfo<ServiceCase>& row) {
-                           return std::string(row.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, RouterServicesTest, testing::ValuesIn(kServiceCases), case_name);
 
 TEST(RouterWithoutServicesTest, StoreRoutesAreUnknown) {
   const Router router("s1", std::nullopt);
