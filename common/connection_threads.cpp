@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -38,7 +39,7 @@ struct ConnectionThreads::State {
   std::vector<pthread_t> exited;    // threads that returned and still need a join
   size_t alive = 0;                 // threads created and not yet exited
   size_t waiting = 0;               // threads in accept()
-  size_t serving = 0;               // connections being served
+  std::unordered_set<int> open;     // descriptors of the connections being served
   bool stopping = false;            // no thread enters accept() again
   bool shut = false;                // the listener was shut down
 
@@ -79,7 +80,8 @@ bool timed_out(const Accepted& failed) {
 
 }  // namespace
 
-// Starts a thread already counted in `alive`; undoes the count when none could be created.
+// Starts a thread already counted in `alive` (and `first` in `open`); undoes both when none could
+// be created.
 Status ConnectionThreads::State::spawn(Accepted first) {
   // std::thread cannot choose its stack size; with thousands of connections it matters.
   pthread_attr_t attr;
@@ -95,13 +97,15 @@ Status ConnectionThreads::State::spawn(Accepted first) {
   }
   std::lock_guard lock(mutex);
   --alive;
+  // Unregistered before `start` closes it (the lock is released first).
+  if (start->first.fd.valid()) open.erase(start->first.fd.get());
   changed.notify_all();
   return sys_error("pthread_create for " + name, err);
 }
 
 void ConnectionThreads::State::work_loop(Accepted first) {
   std::unique_lock lock(mutex);
-  if (first.outcome == AcceptOutcome::accepted) serve_one(first, lock);
+  if (first.outcome == AcceptOutcome::accepted) serve_one(first, lock);  // registered already
   while (!stopping) {
     ++waiting;
     lock.unlock();
@@ -110,6 +114,7 @@ void ConnectionThreads::State::work_loop(Accepted first) {
     --waiting;
     if (waiting == 0) changed.notify_all();
     if (accepted.outcome == AcceptOutcome::accepted) {
+      open.insert(accepted.fd.get());
       // Nobody else waits: start the next waiter now, so that the next connection does not
       // wait for this one to end.
       const bool grow = waiting == 0 && !stopping && alive < options.max_threads;
@@ -133,14 +138,16 @@ void ConnectionThreads::State::work_loop(Accepted first) {
   changed.notify_all();
 }
 
+// Serves a connection registered in `open`. Called and returns under the lock.
 void ConnectionThreads::State::serve_one(Accepted& connection, std::unique_lock<std::mutex>& lock) {
   shedding = false;
-  ++serving;
   lock.unlock();
   serve(connection);
-  connection.fd.reset();
   lock.lock();
-  --serving;
+  // Unregistered before it is closed: once closed, its number may be reused by a new connection
+  // that shutdown_serving() must not touch by mistake.
+  open.erase(connection.fd.get());
+  connection.fd.reset();
   changed.notify_all();
 }
 
@@ -186,10 +193,12 @@ void ConnectionThreads::State::shed_one() {
 
 // Blocks while max_threads threads are alive. False if no thread could be created.
 bool ConnectionThreads::State::serve_on_new_thread(Accepted connection) {
+  const int fd = connection.fd.get();
   {
     std::unique_lock lock(mutex);
     changed.wait(lock, [this] { return alive < options.max_threads; });
     ++alive;
+    open.insert(fd);  // now, so that a drain that starts next counts it
   }
   const auto peer = connection.peer.to_string();
   if (auto started = spawn(std::move(connection)); !started) {
@@ -227,7 +236,7 @@ ConnectionThreads::~ConnectionThreads() {
   {
     std::unique_lock lock(s.mutex);
     s.shut_listener(lock);
-    s.changed.wait(lock, [&s] { return s.serving == 0 && s.alive == 0; });
+    s.changed.wait(lock, [&s] { return s.open.empty() && s.alive == 0; });
     to_join.swap(s.exited);
   }
   join_all(to_join);
@@ -267,7 +276,18 @@ void ConnectionThreads::stop_accepting() {
 
 size_t ConnectionThreads::serving() const {
   std::lock_guard lock(state_->mutex);
-  return state_->serving;
+  return state_->open.size();
+}
+
+void ConnectionThreads::shutdown_serving(int how) {
+  // Under the lock: a connection is unregistered before its descriptor is closed.
+  std::lock_guard lock(state_->mutex);
+  for (int fd : state_->open) ::shutdown(fd, how);
+}
+
+bool ConnectionThreads::wait_idle(Millis timeout) {
+  std::unique_lock lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout, [this] { return state_->open.empty(); });
 }
 
 size_t ConnectionThreads::threads() const {

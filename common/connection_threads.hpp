@@ -25,12 +25,13 @@ class ConnectionThreads {
     size_t stack_bytes = 256 * 1024;  // small stacks: 10,000 connections must fit in memory
     std::chrono::milliseconds park_time{30000};  // how long an idle thread waits for work
   };
-  // Serves one accepted connection, on the thread that accepted it. It must not throw: an
-  // exception escaping it ends the process.
+  // Serves one accepted connection, on the thread that accepted it; the descriptor is closed
+  // after it returns. It must not throw: an exception escaping it ends the process.
   using Serve = std::function<void(Accepted& connection)>;
 
   // `listener` is a blocking listening socket that outlives this object; its SO_RCVTIMEO becomes
-  // park_time (how accept() waits are bounded). No thread starts before start().
+  // park_time (how accept() waits are bounded). Accepted sockets inherit that timeout: `serve`
+  // sets its own where it reads. No thread starts before start().
   ConnectionThreads(const Fd& listener, Options options, Serve serve);
   // Shuts the listener down (see stop_accepting), waits for every connection being served, then
   // joins every thread.
@@ -48,6 +49,11 @@ class ConnectionThreads {
   void stop_accepting();
 
   size_t serving() const;  // connections being served
+  // shutdown(how) on every connection being served: SHUT_RD ends idle keep-alive reads while
+  // letting a response in progress finish; SHUT_RDWR ends everything.
+  void shutdown_serving(int how);
+  // Waits until no connection is served or `timeout` passed; true when none is left.
+  bool wait_idle(Millis timeout);
   size_t threads() const;  // threads alive: serving or waiting in accept()
 
  private:

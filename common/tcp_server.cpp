@@ -6,10 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <unordered_set>
 
 #include "common/connection_threads.hpp"
 #include "common/log.hpp"
@@ -23,10 +20,7 @@ struct TcpServer::Impl {
         listener(std::move(listen_fd)),
         local_address(local),
         threads(listener, ConnectionThreads::Options{.max_threads = opts.max_connections},
-                [this](Accepted& connection) { serve_connection(connection); }) {}
-
-  void serve_connection(Accepted& connection);
-  void unregister(int fd);
+                [this](Accepted& connection) { handler(connection.fd, connection.peer); }) {}
 
   const Options options;
   const Handler handler;
@@ -36,32 +30,9 @@ struct TcpServer::Impl {
   Fd wake{::eventfd(0, EFD_CLOEXEC)};
   std::atomic<bool> stopping{false};
 
-  mutable std::mutex mutex;
-  std::condition_variable idle;
-  std::unordered_set<int> open;  // descriptors of connections whose handler is running
-
   // Last, so it is destroyed first: its destructor joins the threads that use the members above.
   ConnectionThreads threads;
 };
-
-void TcpServer::Impl::unregister(int fd) {
-  std::lock_guard lock(mutex);
-  open.erase(fd);
-  if (open.empty()) idle.notify_all();
-}
-
-void TcpServer::Impl::serve_connection(Accepted& connection) {
-  const int fd = connection.fd.get();
-  {
-    std::lock_guard lock(mutex);
-    open.insert(fd);
-  }
-  handler(connection.fd, connection.peer);
-  // Unregister before closing: once closed, the number may be reused by a new connection that
-  // shutdown_connections() must not touch by mistake.
-  unregister(fd);
-  connection.fd.reset();
-}
 
 Result<std::unique_ptr<TcpServer>> TcpServer::open(const Options& options, Handler handler) {
   auto listener = listen_tcp(options.listen, ListenOptions{.reuse_port = options.reuse_port});
@@ -102,20 +73,10 @@ void TcpServer::stop() {
   (void)!::write(impl_->wake.get(), &one, sizeof one);
 }
 
-void TcpServer::shutdown_connections(int how) {
-  // Under the lock: a connection unregisters before its descriptor is closed.
-  std::lock_guard lock(impl_->mutex);
-  for (int fd : impl_->open) shutdown(fd, how);
-}
+void TcpServer::shutdown_connections(int how) { impl_->threads.shutdown_serving(how); }
 
-bool TcpServer::wait_idle(Millis timeout) {
-  std::unique_lock lock(impl_->mutex);
-  return impl_->idle.wait_for(lock, timeout, [this] { return impl_->open.empty(); });
-}
+bool TcpServer::wait_idle(Millis timeout) { return impl_->threads.wait_idle(timeout); }
 
-size_t TcpServer::open_connections() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->open.size();
-}
+size_t TcpServer::open_connections() const { return impl_->threads.serving(); }
 
 }  // namespace common
