@@ -62,7 +62,7 @@ struct ConnectionThreads::State {
   Status spawn(Accepted first);
   bool serve_on_new_thread(Accepted connection);
   void work_loop(Accepted first);
-  void serve_one(Accepted& connection, std::unique_lock<std::mutex>& lock);
+  void start_next_waiter(std::unique_lock<std::mutex>& lock);
   bool keep_waiting(const Accepted& failed, std::unique_lock<std::mutex>& lock);
   void shed_one();
   void shut_listener(std::unique_lock<std::mutex>& lock);
@@ -104,31 +104,31 @@ Status ConnectionThreads::State::spawn(Accepted first) {
 }
 
 void ConnectionThreads::State::work_loop(Accepted first) {
+  Accepted connection = std::move(first);  // if any, registered in `open` already
   std::unique_lock lock(mutex);
-  if (first.outcome == AcceptOutcome::accepted) serve_one(first, lock);  // registered already
-  while (!stopping) {
+  for (;;) {
+    if (connection.outcome == AcceptOutcome::accepted) {
+      lock.unlock();
+      serve(connection);
+      lock.lock();
+      // Unregistered before it is closed (outside the lock, below): once closed, its number may
+      // be reused by a new connection that shutdown_serving() must not touch by mistake.
+      open.erase(connection.fd.get());
+      if (open.empty()) changed.notify_all();
+    }
+    if (stopping) break;
     ++waiting;
     lock.unlock();
-    Accepted accepted = accept_connection(listener);
+    connection.fd.reset();
+    connection = accept_connection(listener);
     lock.lock();
     --waiting;
     if (waiting == 0) changed.notify_all();
-    if (accepted.outcome == AcceptOutcome::accepted) {
-      open.insert(accepted.fd.get());
-      // Nobody else waits: start the next waiter now, so that the next connection does not
-      // wait for this one to end.
-      const bool grow = waiting == 0 && !stopping && alive < options.max_threads;
-      if (grow) {
-        ++alive;
-        std::vector<pthread_t> to_join;
-        to_join.swap(exited);
-        lock.unlock();
-        join_all(to_join);  // threads that parked too long: their join is quick
-        if (auto s = spawn({}); !s) log(s.error().message, "; the next connection waits");
-        lock.lock();
-      }
-      serve_one(accepted, lock);
-    } else if (!keep_waiting(accepted, lock)) {
+    if (connection.outcome == AcceptOutcome::accepted) {
+      open.insert(connection.fd.get());
+      if (shedding.load(std::memory_order_relaxed)) shedding = false;
+      start_next_waiter(lock);
+    } else if (!keep_waiting(connection, lock)) {
       break;
     }
   }
@@ -138,17 +138,17 @@ void ConnectionThreads::State::work_loop(Accepted first) {
   changed.notify_all();
 }
 
-// Serves a connection registered in `open`. Called and returns under the lock.
-void ConnectionThreads::State::serve_one(Accepted& connection, std::unique_lock<std::mutex>& lock) {
-  shedding = false;
+// After an accept, with nobody else waiting: starts the next waiter now, so that the next
+// connection does not wait for this one to end. Called and returns under the lock.
+void ConnectionThreads::State::start_next_waiter(std::unique_lock<std::mutex>& lock) {
+  if (waiting > 0 || stopping || alive >= options.max_threads) return;
+  ++alive;
+  std::vector<pthread_t> to_join;
+  to_join.swap(exited);
   lock.unlock();
-  serve(connection);
+  join_all(to_join);  // threads that waited too long and left: their join is quick
+  if (auto s = spawn({}); !s) log(s.error().message, "; the next connection waits");
   lock.lock();
-  // Unregistered before it is closed: once closed, its number may be reused by a new connection
-  // that shutdown_serving() must not touch by mistake.
-  open.erase(connection.fd.get());
-  connection.fd.reset();
-  changed.notify_all();
 }
 
 // After a failed accept(): whether this thread waits again. Called and returns under the lock.

@@ -71,6 +71,12 @@ Result<Fd> listen_tcp(const Address& address, const ListenOptions& options) {
   if (options.reuse_port) {
     if (auto s = set_option(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT"); !s) return s.error();
   }
+  if (options.defer_accept.count() > 0) {
+    const auto seconds = static_cast<int>(options.defer_accept.count());
+    if (auto s = set_option(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, seconds, "TCP_DEFER_ACCEPT"); !s) {
+      return s.error();
+    }
+  }
   if (bind(fd.get(), address.sockaddr_ptr(), address.length()) != 0) {
     return sys_error("bind " + address.to_string(), errno);
   }

@@ -20,6 +20,10 @@ using Millis = std::chrono::milliseconds;
 struct ListenOptions {
   int backlog = 4096;
   bool reuse_port = false;  // SO_REUSEPORT, so a new process can bind while the old one drains
+  // TCP_DEFER_ACCEPT, for protocols where the client speaks first (HTTP): accept() returns a
+  // connection only once its first bytes are there (or this long after the handshake), so the
+  // thread that accepts it reads them at once instead of going back to sleep. 0 = off.
+  std::chrono::seconds defer_accept{0};
 };
 
 // Binds (SO_REUSEADDR always) and listens; port 0 picks an ephemeral port (see local_address).

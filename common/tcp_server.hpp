@@ -19,6 +19,7 @@ class TcpServer {
     Address listen;
     size_t max_connections = 10000;
     bool reuse_port = false;
+    std::chrono::seconds defer_accept{0};  // see ListenOptions
   };
   // Runs on the connection's own thread; the server owns the descriptor and closes it after the
   // handler returns. The handler may be woken early by shutdown_connections().

@@ -9,6 +9,14 @@
 
 namespace lb {
 
+namespace {
+
+// How long the kernel holds a connection that sent nothing before accept() sees it anyway; the
+// client timeout then runs as for any connection.
+constexpr std::chrono::seconds kDeferAccept{1};
+
+}  // namespace
+
 // The per-connection entry point for the configured mode.
 common::TcpServer::Handler Balancer::session_handler() {
   switch (config_.mode) {
@@ -51,6 +59,8 @@ common::Result<std::unique_ptr<Balancer>> Balancer::open(const Config& config) {
   options.listen = config.listen;
   options.max_connections = config.max_connections;
   options.reuse_port = true;
+  // An HTTP client speaks first; a TCP-mode protocol may not (SMTP, MySQL), and would wait.
+  if (config.mode == Mode::http) options.defer_accept = kDeferAccept;
   auto server = common::TcpServer::open(options, balancer->session_handler());
   if (!server) return server.error();
   balancer->server_ = std::move(*server);

@@ -11,6 +11,9 @@ common::Result<std::unique_ptr<Server>> Server::open(Config config) {
   common::TcpServer::Options options;
   options.listen = config.listen;
   options.max_connections = config.max_connections;
+  // A connection reaches accept() with its request already there (or a second after the
+  // handshake, if it sends nothing): the thread that accepts it does not sleep again to read.
+  options.defer_accept = std::chrono::seconds(1);
   // The handler runs only in serve(), after open() has set everything it reads.
   auto tcp = common::TcpServer::open(options, [self](const common::Fd& client,
                                                      const common::Address&) {
