@@ -125,8 +125,8 @@ int poll_timeout(const RelayOptions& options, Clock::time_point last_activity) {
 }  // namespace
 
 RelayResult relay(const Fd& a, const Fd& b, const RelayOptions& options) {
-  const std::string a_name = peer_name(a);
-  const std::string b_name = peer_name(b);
+  const std::string a_name = options.a_name.empty() ? peer_name(a) : std::string(options.a_name);
+  const std::string b_name = options.b_name.empty() ? peer_name(b) : std::string(options.b_name);
   Pump ab(a, b, a_name, b_name);
   Pump ba(b, a, b_name, a_name);
   RelayResult result;

@@ -13,6 +13,10 @@ namespace common {
 
 struct RelayOptions {
   Millis idle_timeout{0};  // end the relay when neither side sent a byte for this long (0 = never)
+  // The peers' names for error messages, when the caller knows them; empty: asked of the
+  // sockets (getpeername), which costs two calls per relay.
+  std::string_view a_name{};
+  std::string_view b_name{};
 };
 
 struct RelayResult {

@@ -49,9 +49,9 @@ struct Accepted {
 
 Accepted accept_connection(const Fd& listener);
 
-// Non-blocking connect bounded by `timeout` (0 = only the kernel's own bound); the returned
-// socket is blocking again, with TCP_NODELAY set. Errors: refused, timed_out, or io_error, each
-// naming the address.
+// Blocking connect bounded by `timeout` (0 = only the kernel's own bound); the returned socket
+// has TCP_NODELAY set, and SO_SNDTIMEO = `timeout` (set_io_timeouts changes it). Errors:
+// refused, timed_out, or io_error, each naming the address.
 Result<Fd> connect_tcp(const Address& address, Millis timeout);
 
 // Bounds every later blocking recv/send on fd (0 = wait forever).

@@ -331,7 +331,10 @@ Exchange::Attempt Exchange::tunnel(Lease& lease, size_t head_size) {
   result_.bytes_in += from_client.size();
   s_.client_in.consume(from_client.size());
   const common::RelayResult relayed =
-      common::relay(s_.client, lease.fd, common::RelayOptions{options_.tunnel_timeout});
+      common::relay(s_.client, lease.fd,
+                    {.idle_timeout = options_.tunnel_timeout,
+                     .a_name = s_.peer_name,
+                     .b_name = lease.backend->name()});
   result_.bytes_in += relayed.a_to_b;
   result_.bytes_out += relayed.b_to_a;
   return {};

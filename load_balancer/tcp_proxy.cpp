@@ -1,5 +1,7 @@
 #include "load_balancer/tcp_proxy.hpp"
 
+#include <string>
+
 #include "common/log.hpp"
 #include "common/relay.hpp"
 #include "load_balancer/upstream.hpp"
@@ -18,7 +20,9 @@ void serve_tcp_session(const common::Fd& client, const common::Address& peer, Ba
   upstream->backend->stats().record_connection();
   // A reset or timeout mid-stream is the peers' business: the relay has passed on what it could,
   // and closing both sockets is the whole reaction.
-  (void)common::relay(client, upstream->fd);
+  const std::string client_name = peer.to_string();
+  (void)common::relay(client, upstream->fd,
+                      {.a_name = client_name, .b_name = upstream->backend->name()});
 }
 
 }  // namespace lb
