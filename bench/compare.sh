@@ -3,7 +3,7 @@
 
 Usage: bench/compare.sh [--build-dir DIR] [--duration S] [--runs N] [--hold N] [--note TEXT]
                         [--out FILE]
-                        [--sections proxy,static,tools,websocket,hold,failover,replication]
+                        [--sections proxy,cost,static,tools,websocket,hold,failover,replication]
 
 Python (standard library only) rather than shell: the run alternates contenders, takes medians,
 parses wrk's text and the client's JSON and holds thousands of sockets, all of which read more
@@ -207,6 +207,7 @@ class Sample:
     rps: float
     p99_ms: float
     errors: int = 0
+    requests: int = 0  # answered in the run (wrk's count)
 
 
 @dataclass
@@ -239,7 +240,9 @@ def wrk(target, seconds, close=False, connections=CONNECTIONS):
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx.group(1)) if non2xx else 0
-    return Sample(float(rps.group(1)), float(p99.group(1)) * WRK_UNITS[p99.group(2)], errors)
+    requests = re.search(r"^\s*(\d+) requests in", out, re.M)
+    return Sample(float(rps.group(1)), float(p99.group(1)) * WRK_UNITS[p99.group(2)], errors,
+                  int(requests.group(1)) if requests else 0)
 
 
 def our_client(build, target, seconds, concurrency=CONNECTIONS, extra=()):
@@ -334,6 +337,75 @@ def websocket_section(ctx):
     results = alternate({name: ws_on(ctx, address) for name, address in targets.items()},
                         ctx.runs, ctx.seconds)
     ctx.stop_started()
+    return results
+
+
+def process_tree(pid):
+    """pid and its children: nginx's work is done by the workers its master started."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [pid] + [int(child) for child in f.read().split()]
+    except OSError:
+        return [pid]
+
+
+def cpu_and_wakeups(pids):
+    """CPU seconds used so far by the processes, and how often their threads slept and were
+    woken (voluntary context switches, summed over the threads alive now)."""
+    seconds, wakeups = 0.0, 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/status") as f:
+                    wakeups += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", f.read(),
+                                             re.M).group(1))
+            except OSError:  # the thread ended meanwhile
+                pass
+    return seconds, wakeups
+
+
+@dataclass
+class Cost:
+    cpu_us: float   # the proxy's CPU time per request answered, microseconds (medians)
+    wakeups: float  # the proxy's voluntary context switches per request answered
+
+
+def cost_of(pid, address, close, runs, seconds):
+    """The proxy's CPU time and wake-ups per request under wrk, median of `runs`."""
+    samples = []
+    for _ in range(runs):
+        pids = process_tree(pid)
+        cpu0, wake0 = cpu_and_wakeups(pids)
+        run = wrk(url(address), seconds, close)
+        cpu1, wake1 = cpu_and_wakeups(pids)
+        if run.requests:
+            samples.append(((cpu1 - cpu0) * 1e6 / run.requests, (wake1 - wake0) / run.requests))
+    if not samples:
+        return None
+    return Cost(statistics.median(c for c, _ in samples), statistics.median(w for _, w in samples))
+
+
+COST_CONTENDERS = [("ours, HTTP mode", ("ours", "http"), "http"),
+                   ("HAProxy mode http", ("haproxy", None), "http"),
+                   ("nginx proxy_pass", ("nginx", None), "proxy"),
+                   ("ours, TCP mode", ("ours", "tcp"), "tcp"),
+                   ("HAProxy mode tcp", ("haproxy", None), "tcp")]
+
+
+def cost_section(ctx):
+    """What one request costs each proxy: CPU time and wake-ups, keep-alive and a new connection
+    per request. On a machine whose cores the load generator and the backends share, this is
+    what decides the requests/s of the proxy section."""
+    results = {False: {}, True: {}}
+    for name, (kind, mode), port in COST_CONTENDERS:
+        addresses = ctx.launch(kind, mode)
+        for close in (False, True):
+            results[close][name] = addresses and cost_of(
+                ctx.started[-1].pid, addresses[port], close, ctx.runs, ctx.seconds)
+        ctx.stop_started()
     return results
 
 
@@ -624,6 +696,27 @@ def report_proxy(results, ctx):
             + table(RATIO_HEADERS, throughput_ratios(results, PROXY_PAIRS)))
 
 
+def cost_cells(c):
+    return ["n/a", "n/a"] if c is None else [f"{c.cpu_us:.1f}", f"{c.wakeups:.2f}"]
+
+
+def report_cost(results, ctx):
+    keep, close = results[False], results[True]
+    rows = [[name] + cost_cells(keep[name]) + cost_cells(close[name]) for name in keep]
+    for ours, peer in (("ours, HTTP mode", "HAProxy mode http"),
+                       ("ours, TCP mode", "HAProxy mode tcp")):
+        row = [f"{ours} / {peer}"]
+        for side in (keep, close):
+            a, b = side[ours], side[peer]
+            # Wake-ups have no ratio: an event loop under load hardly ever sleeps (near 0).
+            row += [ratio_cell(ratio(a and a.cpu_us, b and b.cpu_us)), ""]
+        rows.append(row)
+    return ([f"## Cost per request: the proxy's CPU time and wake-ups (wrk -t2 -c{CONNECTIONS}, "
+             f"GET /, median of {ctx.runs} x {ctx.seconds} s)", ""]
+            + table(["", "keep-alive CPU us", "wake-ups", "new conn/request CPU us", "wake-ups"],
+                    rows))
+
+
 def report_static(results, ctx):
     names = list(results[False].keys())
     return ([f"## Serving {STATIC_PAGE} ({os.path.getsize(STATIC_DIR + STATIC_PAGE)} bytes) "
@@ -731,7 +824,8 @@ def target_rows(res):
 
 
 def report(results, ctx, machine_lines):
-    sections = {"proxy": report_proxy, "static": report_static, "tools": report_tools,
+    sections = {"proxy": report_proxy, "cost": report_cost, "static": report_static,
+                "tools": report_tools,
                 "websocket": report_websocket, "hold": report_hold, "failover": report_failover,
                 "replication": report_replication}
     lines = [f"# make bench: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}", ""]
@@ -821,7 +915,8 @@ def replication_section(ctx):
 
 REPLICATION_TIMEOUT = 180  # seconds; replication.py bounds each of its own steps well inside it
 
-SECTIONS = {"proxy": proxy_section, "static": static_section, "tools": tools_section,
+SECTIONS = {"proxy": proxy_section, "cost": cost_section, "static": static_section,
+            "tools": tools_section,
             "websocket": websocket_section, "hold": hold_section, "failover": failover_section,
             "replication": replication_section}
 
