@@ -166,7 +166,7 @@ ExchangeResult Exchange::run() {
   for (;;) {
     const LeaseOptions how{options_.connect_timeout, options_.server_timeout,
                            fresh_only_ || upgrade_, replayable_, s_.affinity};
-    auto lease = lease_upstream(s_.pool, s_.upstreams, s_.tried, how);
+    auto lease = lease_upstream(s_.pool, &s_.upstreams, s_.tried, how);
     if (!lease && attempts_ == 0) {
       respond(503, lease.error().message, "Retry-After: 1\r\n");
       break;

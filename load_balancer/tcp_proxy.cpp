@@ -4,14 +4,17 @@
 
 #include "common/log.hpp"
 #include "common/relay.hpp"
-#include "load_balancer/upstream.hpp"
+#include "load_balancer/upstream_pool.hpp"
 
 namespace lb {
 
 void serve_tcp_session(const common::Fd& client, const common::Address& peer, BackendPool& pool,
                        const TcpProxyOptions& options) {
   Tried tried;
-  auto upstream = connect_upstream(pool, tried, options.connect_timeout, affinity_key(peer));
+  auto upstream = lease_upstream(pool, nullptr, tried,
+                                 {.connect_timeout = options.connect_timeout,
+                                  .io_timeout = common::Millis::zero(),
+                                  .affinity = affinity_key(peer)});
   if (!upstream) {
     common::log("client ", peer.to_string(), ": closing: ", upstream.error().message);
     return;

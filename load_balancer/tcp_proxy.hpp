@@ -13,7 +13,7 @@ struct TcpProxyOptions {
 };
 
 // Runs on the client connection's thread until both directions are closed or either side fails.
-// Connects with failover (see connect_upstream); when no backend is up, closes the client
+// Connects with failover (see lease_upstream); when no backend is up, closes the client
 // connection at once and logs why. Never closes `client` (the server owns it).
 void serve_tcp_session(const common::Fd& client, const common::Address& peer, BackendPool& pool,
                        const TcpProxyOptions& options);

@@ -80,12 +80,12 @@ size_t UpstreamPool::idle_count(const Backend& backend) const {
   return list.idle.size();
 }
 
-common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Tried& tried,
+common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool* idle, Tried& tried,
                                      const LeaseOptions& options) {
   std::string last_failure;
   while (std::shared_ptr<Backend> backend = pool.pick(tried, options.affinity)) {
-    if (!options.fresh) {
-      if (common::Fd fd = idle.take(*backend, options.replayable))
+    if (idle != nullptr && !options.fresh) {
+      if (common::Fd fd = idle->take(*backend, options.replayable))
         return Lease{std::move(backend), std::move(fd), true};
     }
     auto fd = common::connect_tcp(backend->address(), options.connect_timeout);
@@ -95,8 +95,10 @@ common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Trie
       tried.push_back(backend);
       continue;
     }
-    if (auto s = common::set_io_timeouts(*fd, options.io_timeout, options.io_timeout); !s) {
-      return s.error();
+    if (options.io_timeout > common::Millis::zero()) {
+      if (auto s = common::set_io_timeouts(*fd, options.io_timeout, options.io_timeout); !s) {
+        return s.error();
+      }
     }
     return Lease{std::move(backend), std::move(*fd), false};
   }

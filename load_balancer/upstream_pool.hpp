@@ -56,17 +56,20 @@ struct Lease {
 
 struct LeaseOptions {
   common::Millis connect_timeout{1000};
-  common::Millis io_timeout{10000};  // set on new connections (pooled ones have it already)
+  common::Millis io_timeout{10000};  // set on new connections (pooled ones have it already); 0:
+                                     // left alone (TCP mode, whose relay never blocks)
   bool fresh = false;                // skip the pool (a tunnel, or a retry after a stale one)
   bool replayable = false;           // the request can be sent again if the connection was stale
   uint64_t affinity = 0;             // the client's affinity_key(), for source balancing
 };
 
-// Picks a backend that is up and not in `tried` (per request: the balancing decision) and hands
-// out an idle connection to it or a new one. A backend whose connect fails is marked down and
-// appended to `tried`, and the next one is picked. Fails with Errc::refused when no backend is
-// left: "no backend is up" or "no backend left to try (last: connect ...: Connection refused)".
-common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool& idle, Tried& tried,
+// Picks a backend that is up and not in `tried` (HTTP mode: per request; TCP mode: per client
+// connection) and hands out an idle connection to it from `idle` (nullptr: none kept, as in TCP
+// mode) or a new one. A backend whose connect fails or times out is marked down at once (logged),
+// appended to `tried`, and the next one is picked, so that the client notices nothing. Fails
+// with Errc::refused when no backend is left: "no backend is up" or
+// "no backend left to try (last: connect 127.0.0.1:8082: Connection refused)".
+common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool* idle, Tried& tried,
                                      const LeaseOptions& options);
 
 }  // namespace lb

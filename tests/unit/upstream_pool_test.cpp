@@ -182,17 +182,17 @@ TEST(LeaseUpstreamTest, ConnectsThenReusesAnIdleConnection) {
   BackendPool backends = make_pool(net_test::address_of(listener).to_string());
   UpstreamPool idle;
   Tried tried;
-  auto first = lease_upstream(backends, idle, tried, {});
+  auto first = lease_upstream(backends, &idle, tried, {});
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_FALSE(first->reused);
   const int fd = first->fd.get();
   idle.put(*first->backend, std::move(first->fd));
-  auto second = lease_upstream(backends, idle, tried, {});
+  auto second = lease_upstream(backends, &idle, tried, {});
   ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->reused);
   EXPECT_EQ(second->fd.get(), fd);
   idle.put(*second->backend, std::move(second->fd));
-  auto fresh = lease_upstream(backends, idle, tried, {1s, 1s, true});
+  auto fresh = lease_upstream(backends, &idle, tried, {1s, 1s, true});
   ASSERT_TRUE(fresh.ok());
   EXPECT_FALSE(fresh->reused);
 }
@@ -208,11 +208,24 @@ TEST(LeaseUpstreamTest, FailsOverAndMarksARefusingBackendDown) {
       make_pool(refusing.to_string() + "," + net_test::address_of(listener).to_string());
   UpstreamPool idle;
   Tried tried;
-  auto lease = lease_upstream(backends, idle, tried, {});
+  auto lease = lease_upstream(backends, &idle, tried, {});
   ASSERT_TRUE(lease.ok()) << lease.error().message;
   EXPECT_EQ(lease->backend, backends.at(1));
   EXPECT_FALSE(backends.at(0)->is_up());
   EXPECT_EQ(tried, Tried{backends.at(0)});
+}
+
+TEST(LeaseUpstreamTest, WithoutAPoolEveryLeaseIsANewConnection) {
+  const common::Fd listener = net_test::listener();
+  BackendPool backends = make_pool(net_test::address_of(listener).to_string());
+  Tried tried;
+  auto first = lease_upstream(backends, nullptr, tried, {.io_timeout = common::Millis::zero()});
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto second = lease_upstream(backends, nullptr, tried, {.io_timeout = common::Millis::zero()});
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_FALSE(first->reused);
+  EXPECT_FALSE(second->reused);
+  EXPECT_NE(first->fd.get(), second->fd.get());
 }
 
 TEST(LeaseUpstreamTest, SaysWhenNoBackendIsUp) {
@@ -220,7 +233,7 @@ TEST(LeaseUpstreamTest, SaysWhenNoBackendIsUp) {
   backends.at(0)->mark_down("test");
   UpstreamPool idle;
   Tried tried;
-  auto lease = lease_upstream(backends, idle, tried, {});
+  auto lease = lease_upstream(backends, &idle, tried, {});
   ASSERT_FALSE(lease.ok());
   EXPECT_EQ(lease.error().code, common::Errc::refused);
   EXPECT_EQ(lease.error().message, "no backend is up");
