@@ -74,9 +74,7 @@ void join_all(const std::vector<pthread_t>& threads) {
   for (pthread_t thread : threads) pthread_join(thread, nullptr);
 }
 
-bool timed_out(const Accepted& failed) {
-  return failed.err == EAGAIN || failed.err == EWOULDBLOCK;
-}
+bool timed_out(const Accepted& failed) { return failed.err == EAGAIN || failed.err == EWOULDBLOCK; }
 
 }  // namespace
 
@@ -272,7 +270,6 @@ void ConnectionThreads::stop_accepting() {
   lock.lock();
   s.shut_listener(lock);
 }
-
 
 size_t ConnectionThreads::serving() const {
   std::lock_guard lock(state_->mutex);

@@ -36,7 +36,7 @@ struct TcpServer::Impl {
 
 Result<std::unique_ptr<TcpServer>> TcpServer::open(const Options& options, Handler handler) {
   auto listener = listen_tcp(options.listen, ListenOptions{.reuse_port = options.reuse_port,
-                                                            .defer_accept = options.defer_accept});
+                                                           .defer_accept = options.defer_accept});
   if (!listener) return listener.error();
   auto local = common::local_address(*listener);
   if (!local) return local.error();

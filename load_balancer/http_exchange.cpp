@@ -102,10 +102,13 @@ class Exchange {
 
  private:
   // How one attempt on one backend ended: answered (a response, an error response, or a closed
-  // connection: the exchange is over), or not, with why the backend sent no response byte.
+  // connection: the exchange is over), or not: the backend sent no response byte, and `failure`
+  // says why ("closed without a response: ..." or "sent no response within 10000ms"), `status`
+  // what the client gets if the request is not replayed (502, or 504 for a timeout).
   struct Attempt {
     bool answered = true;
     std::string failure;
+    int status = 502;
   };
 
   Attempt try_backend(Lease& lease);
@@ -114,7 +117,7 @@ class Exchange {
   Attempt final_response(Lease& lease, size_t head_size);
   Attempt tunnel(Lease& lease, size_t head_size);
   bool forward_interim();
-  bool may_replay(const Lease& lease, const std::string& failure);
+  bool may_replay(const Lease& lease, const Attempt& attempt);
   Attempt backend_failed(const Lease& lease, int status, const std::string& why);
   Attempt respond(int status, std::string_view why, std::string_view extra_headers = {});
   Attempt client_gone(std::string_view why);
@@ -134,7 +137,8 @@ class Exchange {
   bool fresh_only_ = false;  // after a stale idle connection: new connections only
   int replays_ = 0;          // replays after failures of new connections, bounded by retries
   int attempts_ = 0;
-  std::string send_failure_;  // why the request could not be sent whole, if so
+  int unanswered_status_ = 502;  // what the last unanswered attempt would have the client get
+  std::string send_failure_;     // why the request could not be sent whole, if so
   ExchangeResult result_;
 };
 
@@ -172,11 +176,11 @@ ExchangeResult Exchange::run() {
       break;
     }
     if (!lease) {
-      respond(502, "no backend left to replay on: " + lease.error().message);
+      respond(unanswered_status_, "no backend left to replay on: " + lease.error().message);
       break;
     }
     const Attempt attempt = try_backend(*lease);
-    if (attempt.answered || !may_replay(*lease, attempt.failure)) break;
+    if (attempt.answered || !may_replay(*lease, attempt)) break;
   }
   result_.bytes_in += s_.request_body.wire_bytes();
   return result_;
@@ -247,12 +251,19 @@ Exchange::Attempt Exchange::read_response(Lease& lease) {
     auto n = up.read(options_.server_timeout);
     if (n && *n > 0) continue;
     if (!n && n.error().code == common::Errc::timed_out) {
+      // Nothing came back: like a backend that closed, one that hangs may have the request
+      // replayed elsewhere (nginx's proxy_next_upstream timeout), which a cut link needs.
+      if (up.received() == 0) {
+        return {false,
+                "sent no response within " + std::to_string(options_.server_timeout.count()) + "ms",
+                504};
+      }
       return backend_failed(lease, 504, "no response: " + n.error().message);
     }
     std::string why = !send_failure_.empty() ? send_failure_
                       : n                    ? "closed the connection"
                                              : n.error().message;
-    if (up.received() == 0) return {false, std::move(why)};
+    if (up.received() == 0) return {false, "closed without a response: " + why};
     return backend_failed(lease, 502, "response head cut short: " + why);
   }
 }
@@ -330,33 +341,35 @@ Exchange::Attempt Exchange::tunnel(Lease& lease, size_t head_size) {
   if (!common::send_all(lease.fd, from_client)) return client_gone({});
   result_.bytes_in += from_client.size();
   s_.client_in.consume(from_client.size());
-  const common::RelayResult relayed =
-      common::relay(s_.client, lease.fd,
-                    {.idle_timeout = options_.tunnel_timeout,
-                     .a_name = s_.peer_name,
-                     .b_name = lease.backend->name()});
+  const common::RelayResult relayed = common::relay(s_.client, lease.fd,
+                                                    {.idle_timeout = options_.tunnel_timeout,
+                                                     .a_name = s_.peer_name,
+                                                     .b_name = lease.backend->name()});
   result_.bytes_in += relayed.a_to_b;
   result_.bytes_out += relayed.b_to_a;
   return {};
 }
 
-// After a backend closed without answering: replays the request when that is safe and the
-// retries allow it (true), else answers 502 (false). A stale idle connection is not the
-// backend's fault and costs no retry: the replay goes out on a new connection.
-bool Exchange::may_replay(const Lease& lease, const std::string& failure) {
-  const std::string what = lease.backend->name() + (lease.reused ? " (idle connection)" : "") +
-                           " closed without a response: " + failure;
-  if (!lease.reused) {
+// After a backend closed without answering or sent nothing in time: replays the request when
+// that is safe and the retries allow it (true), else answers the attempt's status (false). A
+// stale idle connection (closed by the backend while idle) is not the backend's fault and costs
+// no retry: the replay goes out on a new connection.
+bool Exchange::may_replay(const Lease& lease, const Attempt& attempt) {
+  const bool stale = lease.reused && attempt.status != 504;
+  const std::string what =
+      lease.backend->name() + (lease.reused ? " (idle connection) " : " ") + attempt.failure;
+  unanswered_status_ = attempt.status;
+  if (!stale) {
     lease.backend->record_traffic(false, describe(what));
     s_.tried.push_back(lease.backend);
   }
   const bool safe = is_idempotent(s_.method) && kept_.complete();
-  const bool allowed = lease.reused || replays_ < options_.retries;
+  const bool allowed = stale || replays_ < options_.retries;
   if (!safe || !allowed) {
-    respond(502, what + (safe ? "; no retries left" : "; not safe to replay"));
+    respond(attempt.status, what + (safe ? "; no retries left" : "; not safe to replay"));
     return false;
   }
-  if (lease.reused) {
+  if (stale) {
     fresh_only_ = true;
   } else {
     ++replays_;

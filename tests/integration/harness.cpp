@@ -34,12 +34,15 @@ int remaining_ms(Clock::time_point deadline) {
 
 }  // namespace
 
-std::string exe(std::string_view name) { return std::string(SUITE_BUILD_DIR) + "/" + std::string(name); }
+std::string exe(std::string_view name) {
+  return std::string(SUITE_BUILD_DIR) + "/" + std::string(name);
+}
 
 std::string temp_dir() {
   const char* base = std::getenv("TMPDIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/suite-test.XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern + " failed");
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("mkdtemp " + pattern + " failed");
   return pattern;
 }
 
@@ -141,7 +144,10 @@ int Process::wait_exit(std::chrono::milliseconds timeout) {
   while (running()) {
     if (remaining_ms(deadline) == 0) return -1;
     // Keep the pipe drained so a chatty child never blocks on a full pipe.
-    if (out_fd_.valid()) drain_stdout(20ms); else ::usleep(20000);
+    if (out_fd_.valid())
+      drain_stdout(20ms);
+    else
+      ::usleep(20000);
   }
   while (out_fd_.valid()) drain_stdout(1000ms);
   if (WIFEXITED(status_)) return WEXITSTATUS(status_);

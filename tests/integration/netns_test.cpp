@@ -128,7 +128,7 @@ TEST_F(NetnsClusterTest, ACutServerFailsOverAndComesBack) {
   const std::string s2 = cluster.address("12") + ":8080";
 
   // The client's timeout outlasts the balancer's --server-timeout (3s), so that a request stuck
-  // on the cut server comes back as the balancer's 504 rather than as a client timeout.
+  // on the cut server is replayed by the balancer before the client gives up on it.
   harness::Process load = client("http://" + balancer + "/", "8s", "20s");
   std::this_thread::sleep_for(1500ms);  // the cut lands mid-run, not before it
   const Ran cut = cluster.script({"cut", "s2"});
@@ -167,15 +167,9 @@ TEST_F(NetnsClusterTest, ACutServerFailsOverAndComesBack) {
   EXPECT_GT(report["succeeded"].get<int>(), 0) << report.dump(2);
   EXPECT_GT(report["backends"].value("s2", 0), 0) << report.dump(2);
   // A cut link sends no reset: what was in flight on s2, and what reached s2 before the health
-  // checks took it down (about a second), waits out --server-timeout and becomes a 504, since a
-  // request that may have reached its backend is replayed only when the backend closed on it.
-  // That is at most one request per connection while s2 is being found out; twice that leaves
-  // room for a slow machine. Nothing else may fail.
-  EXPECT_LE(report["failed"].get<int>(), 2 * kConnections) << report.dump(2);
-  EXPECT_EQ(report["failed"].get<int>(), report["errors"]["status_5xx"].get<int>())
-      << report.dump(2);
-  EXPECT_EQ(report["status"].value("504", 0), report["errors"]["status_5xx"].get<int>())
-      << report.dump(2);
+  // checks took it down (about a second), waits out --server-timeout; then, being GETs, each is
+  // replayed on another server. Nothing fails.
+  EXPECT_EQ(report["failed"].get<int>(), 0) << report.dump(2);
   expect_clean_down(cluster);
 }
 

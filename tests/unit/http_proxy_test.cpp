@@ -545,6 +545,30 @@ TEST_F(HttpProxyTest, GetReplayedOnAnotherBackendAfterAResetBeforeAnyResponse) {
   EXPECT_FALSE(pool_->at(0)->is_up());  // passive health: the failure counted
 }
 
+TEST_F(HttpProxyTest, GetReplayedOnAnotherBackendWhenTheFirstSendsNothingInTime) {
+  options_.server_timeout = 300ms;
+  FakeBackend& silent = add_backend(after_request(wait_for_close));
+  add_backend(answering([](const Message&) { return ok_response("second"); }));
+  start();
+  auto c = client();
+  const Message response = c->exchange(get("/"));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "second");
+  EXPECT_EQ(silent.seen().size(), 1u);
+  EXPECT_FALSE(pool_->at(0)->is_up());  // passive health: the timeout counted
+}
+
+TEST_F(HttpProxyTest, PostToABackendThatSendsNothingInTimeIs504AndNotReplayed) {
+  options_.server_timeout = 300ms;
+  add_backend(after_request(wait_for_close));
+  FakeBackend& second = add_backend(answering([](const Message&) { return ok_response("x"); }));
+  start();
+  auto c = client();
+  EXPECT_EQ(c->exchange("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi").status, 504);
+  EXPECT_TRUE(c->closed());
+  EXPECT_TRUE(second.seen().empty());
+}
+
 TEST_F(HttpProxyTest, PutWithKeptBodyReplayedAfterABackendClosedWithoutAnswer) {
   add_backend(after_request([](const common::Fd&, Wire&) {}));
   FakeBackend& second =
