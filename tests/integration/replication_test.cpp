@@ -324,16 +324,21 @@ TEST(ReplicationTest, SyncReplicasAcknowledgesOnlyWhatAPeerStored) {
     ASSERT_EQ(cluster.value(1, key), "v") << key << " was acknowledged, yet the survivor lacks it";
   }
 
-  // With its only peer down, r0 refuses writes rather than accept them unreplicated.
+  // With its only peer down, r0 refuses writes rather than accept them unreplicated. A write
+  // made before r0 noticed the kill may instead wait out --sync-timeout (504, stored locally,
+  // outcome unknown), so each attempt writes its own key and only the refused one is checked.
   cluster.start(0);
   cluster.kill(1);
   Reply refused;
+  std::string refused_key;
+  int attempt = 0;
   ASSERT_TRUE(eventually([&] {
-    refused = http(cluster[0].http, "PUT", "/kv/lonely", "v");
+    refused_key = "lonely/" + std::to_string(attempt++);
+    refused = http(cluster[0].http, "PUT", "/kv/" + refused_key, "v");
     return refused.status == 503;
-  }, 30s)) << refused.raw;
+  }, 60s)) << refused.raw;
   EXPECT_FALSE(field_of(refused.raw, "retry-after").empty()) << refused.raw;
-  EXPECT_EQ(cluster.value(0, "lonely"), "<404>");
+  EXPECT_EQ(cluster.value(0, refused_key), "<404>");
 }
 
 // Sends `bytes` as a peer would, ends its side (so a partial frame is truncated, not pending),
