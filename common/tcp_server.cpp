@@ -15,14 +15,12 @@ namespace common {
 
 struct TcpServer::Impl {
   Impl(const Options& opts, Handler h, Fd listen_fd, Address local)
-      : options(opts),
-        handler(std::move(h)),
+      : handler(std::move(h)),
         listener(std::move(listen_fd)),
         local_address(local),
         threads(listener, ConnectionThreads::Options{.max_threads = opts.max_connections},
                 [this](Accepted& connection) { handler(connection.fd, connection.peer); }) {}
 
-  const Options options;
   const Handler handler;
   Fd listener;  // blocking; the connection threads wait in accept() on it
   const Address local_address;

@@ -131,8 +131,8 @@ class Exchange {
   const bool keep_alive_;  // the client asked to keep the connection open
   const bool expects_continue_;
   const OutFraming request_out_;
-  const bool replayable_;  // the whole request can be kept for a replay (see KeptBody)
   KeptBody kept_;
+  const bool replayable_;  // the whole request will fit in kept_ (known before it is sent)
   bool continue_sent_ = false;
   bool fresh_only_ = false;  // after a stale idle connection: new connections only
   int replays_ = 0;          // replays after failures of new connections, bounded by retries
@@ -152,11 +152,10 @@ Exchange::Exchange(SessionState& state, size_t head_size, const common::BodyFram
           !http10_ &&
           common::has_token(state.request.headers.get("expect").value_or(""), "100-continue")),
       request_out_(request_framing(framing.kind)),
-      replayable_(is_idempotent(state.request.method) &&
-                  (framing.kind == common::BodyKind::none ||
-                   (framing.kind == common::BodyKind::content_length &&
-                    framing.length <= state.options.replay_buffer))),
-      kept_(state.kept_body, state.options.replay_buffer, is_idempotent(state.request.method)) {
+      kept_(state.kept_body, state.options.replay_buffer, is_idempotent(state.request.method)),
+      replayable_(kept_.complete() && (framing.kind == common::BodyKind::none ||
+                                       (framing.kind == common::BodyKind::content_length &&
+                                        framing.length <= state.options.replay_buffer))) {
   s_.tried.clear();
   rewrite_request_head(s_.request, {s_.client_ip, s_.via, request_out_, framing.length, upgrade_},
                        s_.request_head);
