@@ -98,18 +98,11 @@ Response KvApi::put(std::string_view key, std::string_view value) {
                         {});
   }
   if (auto refused = refusal()) return std::move(*refused);
-  bool existed = false;
-  const auto change = commit_put(key, value, existed);
-  if (!change) return store_failed("PUT " + std::string(key), change.error());
-  Response stored = make(existed ? 200 : 201, kText, existed ? "replaced\n" : "created\n");
-  return replicated(with_version(std::move(stored), change->version), *change);
-}
-
-common::Result<store::Change> KvApi::commit_put(std::string_view key, std::string_view value,
-                                                bool& existed) {
-  const std::lock_guard lock(put_mutex_);
-  existed = store_.get(key).has_value();
-  return store_.put(key, value);
+  const auto committed = store_.put(key, value);
+  if (!committed) return store_failed("PUT " + std::string(key), committed.error());
+  const bool replaced = committed->replaced;
+  Response stored = make(replaced ? 200 : 201, kText, replaced ? "replaced\n" : "created\n");
+  return replicated(with_version(std::move(stored), committed->change.version), committed->change);
 }
 
 Response KvApi::remove(std::string_view key) {

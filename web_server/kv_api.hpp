@@ -11,7 +11,6 @@
 // complete in time (it is stored locally, its fate elsewhere unknown).
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -41,15 +40,10 @@ class KvApi {
   Response list(std::string_view target);
   Response replication_status() const;
   std::optional<Response> refusal() const;
-  common::Result<store::Change> commit_put(std::string_view key, std::string_view value,
-                                           bool& existed);
   Response replicated(Response response, const store::Change& change);
 
   store::Store& store_;
   replication::Quorum* quorum_;
-  // Makes "was the key there?" and the put one step among local writes, for 201 versus 200
-  // (the store serialises writes anyway).
-  std::mutex put_mutex_;
 };
 
 }  // namespace web

@@ -20,6 +20,7 @@
 #include "common/units.hpp"
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
+#include "web_server/store/compactor.hpp"
 #include "web_server/store/store.hpp"
 
 namespace {
@@ -109,6 +110,7 @@ struct ReplicationFlags {
   size_t sync_replicas = 0;
   std::string sync_timeout = "5s";
   std::string max_clock_skew = "500ms";
+  std::string compact_interval = "10s";
 };
 
 void add_replication_flags(CLI::App& app, ReplicationFlags& flags) {
@@ -125,6 +127,9 @@ void add_replication_flags(CLI::App& app, ReplicationFlags& flags) {
       ->capture_default_str();
   app.add_option("--max-clock-skew", flags.max_clock_skew,
                  "how far ahead of our clock a peer's timestamp may move it")
+      ->capture_default_str();
+  app.add_option("--compact-interval", flags.compact_interval,
+                 "how often superseded changes and stable tombstones leave the store")
       ->capture_default_str();
 }
 
@@ -150,7 +155,15 @@ std::vector<std::string> peer_list(const std::string& text) {
   return peers;
 }
 
-// nullopt without --peers (and then no other replication flag but --max-clock-skew may be set).
+common::Millis compact_interval(const ReplicationFlags& flags) {
+  const common::Millis interval =
+      checked(common::parse_duration(flags.compact_interval), "--compact-interval");
+  if (interval.count() == 0) throw BadFlag{"--compact-interval: must be > 0"};
+  return interval;
+}
+
+// nullopt without --peers (and then no other replication flag but --max-clock-skew and
+// --compact-interval may be set).
 std::optional<web::replication::ReplicatorOptions> replication_options(
     const ReplicationFlags& flags) {
   if (flags.peers.empty()) {
@@ -171,6 +184,7 @@ std::optional<web::replication::ReplicatorOptions> replication_options(
   }
   options.sync_timeout = checked(common::parse_duration(flags.sync_timeout), "--sync-timeout");
   if (options.sync_timeout.count() == 0) throw BadFlag{"--sync-timeout: must be > 0"};
+  options.compact_interval = compact_interval(flags);
   return options;
 }
 
@@ -218,6 +232,7 @@ int main(int argc, char** argv) {
   web::Config config;
   common::Millis drain_timeout{};
   common::Millis max_clock_skew{};
+  common::Millis lone_compact_interval{};
   std::optional<web::replication::ReplicatorOptions> replication;
   try {
     app.parse(argc, argv);
@@ -225,6 +240,7 @@ int main(int argc, char** argv) {
     max_clock_skew =
         checked(common::parse_duration(replication_flags.max_clock_skew), "--max-clock-skew");
     replication = replication_options(replication_flags);
+    lone_compact_interval = compact_interval(replication_flags);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -249,6 +265,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   config.quorum = replicator->get();
+  // Without peers the store compacts itself; with them, the replicator proves what may go.
+  std::optional<web::store::Compactor> lone_compactor;
+  if (!*replicator) {
+    web::store::Store& lone = **store;
+    lone_compactor.emplace(lone, lone_compact_interval,
+                           [&lone] { return web::store::Compactor::alone(lone); });
+  }
   auto server = web::Server::open(std::move(config));
   if (!server) {
     std::fprintf(stderr, "web_server: %s\n", server.error().message.c_str());

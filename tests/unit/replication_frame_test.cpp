@@ -32,17 +32,17 @@ struct FrameCase {
   const char* name;
   std::string input;
   ParseState state;
-  FrameType type = FrameType::ping;
+  FrameType type = FrameType::progress;
   std::string payload;
   size_t consumed = 0;
 };
 void PrintTo(const FrameCase& c, std::ostream* os) { *os << c.name; }
 
 FrameCase needs_more(const char* name, std::string input) {
-  return {name, std::move(input), ParseState::incomplete, FrameType::ping, "", 0};
+  return {name, std::move(input), ParseState::incomplete, FrameType::progress, "", 0};
 }
 FrameCase refused(const char* name, std::string input) {
-  return {name, std::move(input), ParseState::error, FrameType::ping, "", 0};
+  return {name, std::move(input), ParseState::error, FrameType::progress, "", 0};
 }
 
 class FrameTableTest : public testing::TestWithParam<FrameCase> {};
@@ -65,7 +65,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         needs_more("empty", ""),
         needs_more("length only", bytes({0, 0, 0, 3})),
-        FrameCase{"empty ping", bytes({0, 0, 0, 0, 6}), ParseState::complete, FrameType::ping, "",
+        FrameCase{"empty progress", bytes({0, 0, 0, 0, 6}), ParseState::complete, FrameType::progress, "",
                   5},
         FrameCase{"ack with payload", bytes({0, 0, 0, 2, 4, 'h', 'i'}), ParseState::complete,
                   FrameType::ack, "hi", 7},
@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(
                   ParseState::complete, FrameType::change, "x", 6},
         needs_more("payload short by one", bytes({0, 0, 0, 2, 5, 'x'})),
         refused("type zero", bytes({0, 0, 0, 0, 0})),
-        refused("type past the last", bytes({0, 0, 0, 0, 7})),
+        refused("type past the last", bytes({0, 0, 0, 0, 8})),
         refused("type 255", bytes({0, 0, 0, 0, 255})),
         needs_more("length at the maximum", bytes({0, 0, 0, 64, 5})),
         refused("length one over", bytes({0, 0, 0, 65, 5})),
@@ -98,7 +98,7 @@ TEST(FrameTest, DefaultMaximumFitsTheLargestChange) {
 
 // A stream cut at every byte offset parses into the same frames.
 TEST(FrameTest, SplitAtEveryOffsetYieldsTheSameFrames) {
-  const std::string stream = frame(FrameType::hello, "abc") + frame(FrameType::ping, "") +
+  const std::string stream = frame(FrameType::hello, "abc") + frame(FrameType::progress, "") +
                              frame(FrameType::change, std::string(40, 'z'));
   for (size_t split = 0; split <= stream.size(); ++split) {
     std::string buffer;
@@ -114,7 +114,7 @@ TEST(FrameTest, SplitAtEveryOffsetYieldsTheSameFrames) {
     }
     ASSERT_EQ(seen.size(), 3u) << split;
     EXPECT_EQ(seen[0], std::make_pair(FrameType::hello, "abc"s)) << split;
-    EXPECT_EQ(seen[1], std::make_pair(FrameType::ping, ""s)) << split;
+    EXPECT_EQ(seen[1], std::make_pair(FrameType::progress, ""s)) << split;
     EXPECT_EQ(seen[2], std::make_pair(FrameType::change, std::string(40, 'z'))) << split;
     EXPECT_TRUE(buffer.empty());
   }
@@ -162,6 +162,30 @@ TEST(MessageTest, SummariesRoundTripAndRefuseBadCounts) {
   std::string duplicate = encode(store::Summary{{1, 1}, {2, 2}});
   duplicate.replace(4 + 16, 8, duplicate.substr(4, 8));  // the second origin is the first again
   EXPECT_FALSE(decode_summary(duplicate));
+}
+
+TEST(MessageTest, ProgressRoundTripsAndRefusesBadCountsAndOrigins) {
+  const std::vector<store::Promise> promises{{1, 10, 1000}, {0xffffffffffffffff, 0, 7}};
+  EXPECT_EQ(decode_progress(encode(promises)), promises);
+  EXPECT_EQ(decode_progress(encode(std::vector<store::Promise>{})), std::vector<store::Promise>{});
+  const std::string good = encode(promises);
+  EXPECT_FALSE(decode_progress(good.substr(0, good.size() - 1))) << "truncated";
+  EXPECT_FALSE(decode_progress(good + "x")) << "trailing byte";
+  EXPECT_FALSE(decode_progress(bytes({0xff, 0xff, 0xff, 0xff}))) << "count past the payload";
+  EXPECT_FALSE(decode_progress(encode(std::vector<store::Promise>{{0, 1, 1}}))) << "origin 0";
+  EXPECT_FALSE(decode_progress(encode(std::vector<store::Promise>{{3, 1, 1}, {3, 2, 2}})))
+      << "one origin twice";
+}
+
+TEST(MessageTest, SkipsRoundTripAndRefuseZeroesAndBadSizes) {
+  const auto back = decode_skip(encode(Skip{0xabc, 99}));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->origin, 0xabcu);
+  EXPECT_EQ(back->upto, 99u);
+  EXPECT_FALSE(decode_skip(encode(Skip{0, 5}))) << "origin 0";
+  EXPECT_FALSE(decode_skip(encode(Skip{5, 0}))) << "upto 0";
+  EXPECT_FALSE(decode_skip(encode(Skip{5, 5}) + "x")) << "trailing byte";
+  EXPECT_FALSE(decode_skip(encode(Skip{5, 5}).substr(1))) << "truncated";
 }
 
 TEST(MessageTest, HandshakePayloadsRoundTripAndHaveExactSizes) {

@@ -49,7 +49,7 @@ struct Node {
     options.secret = "unit-test secret";
     options.sync_replicas = sync_replicas;
     options.sync_timeout = 300ms;
-    options.purge_interval = 100ms;
+    options.compact_interval = 100ms;
     options.timing = LinkTiming{.heartbeat = 100ms, .dead_after = 3s, .connect_timeout = 1s,
                                 .backoff_min = 10ms, .backoff_max = 100ms};
     auto opened = Replicator::open(*store, std::move(options));
@@ -163,13 +163,13 @@ TEST(ReplicatorTest, SyncReplicasWaitsForThePeersAcknowledgement) {
   EXPECT_EQ(na.replicator->refuse_write(), "0 of 1 required peers connected");
   auto lonely = na.store->put("alone", "1");
   ASSERT_TRUE(lonely);
-  EXPECT_FALSE(na.replicator->await_replicated(*lonely)) << "nobody can have acknowledged it";
+  EXPECT_FALSE(na.replicator->await_replicated(lonely->change)) << "nobody can have acknowledged it";
   {
     Node nb(b, {a});
     ASSERT_TRUE(net_test::eventually([&] { return !na.replicator->refuse_write(); }, 20s));
     auto change = na.store->put("synced", "yes");
     ASSERT_TRUE(change);
-    EXPECT_TRUE(na.replicator->await_replicated(*change));
+    EXPECT_TRUE(na.replicator->await_replicated(change->change));
     EXPECT_EQ(value_of(nb, "synced"), "yes") << "acknowledged means stored";
   }
   EXPECT_TRUE(net_test::eventually([&] { return na.replicator->refuse_write().has_value(); }, 20s));

@@ -92,14 +92,14 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, PutThenGetReturnsTheValueAndVersion) {
   auto put = store_->put("a/b", "hello");
   ASSERT_TRUE(put) << put.error().message;
-  EXPECT_EQ(put->origin, store_->id());
-  EXPECT_EQ(put->seq, 1u);
-  EXPECT_EQ(put->version.origin, store_->id());
+  EXPECT_EQ(put->change.origin, store_->id());
+  EXPECT_EQ(put->change.seq, 1u);
+  EXPECT_EQ(put->change.version.origin, store_->id());
   auto entry = store_->get("a/b");
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->key, "a/b");
   EXPECT_EQ(entry->value, "hello");
-  EXPECT_EQ(entry->version, put->version);
+  EXPECT_EQ(entry->version, put->change.version);
   EXPECT_FALSE(store_->get("a"));
 }
 
@@ -107,9 +107,9 @@ TEST_F(StoreTest, PutOfTheSameValueWritesANewVersion) {
   auto first = store_->put("k", "v");
   auto second = store_->put("k", "v");
   ASSERT_TRUE(first && second);
-  EXPECT_GT(second->version, first->version);
-  EXPECT_EQ(second->seq, 2u);
-  EXPECT_EQ(store_->get("k")->version, second->version);
+  EXPECT_GT(second->change.version, first->change.version);
+  EXPECT_EQ(second->change.seq, 2u);
+  EXPECT_EQ(store_->get("k")->version, second->change.version);
 }
 
 TEST_F(StoreTest, EmptyValueIsAValueNotADelete) {
@@ -199,8 +199,8 @@ TEST_F(StoreTest, ReopenKeepsDataIdentityAndSequence) {
   EXPECT_EQ(store_->summary()[id], 3u);
   auto next = store_->put("a", "3");
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->seq, 4u);
-  EXPECT_GT(next->version, first->version);
+  EXPECT_EQ(next->change.seq, 4u);
+  EXPECT_GT(next->change.version, first->change.version);
 }
 
 TEST_F(StoreTest, ReopenedClockStaysAheadOfAPeerWriteItSaw) {
@@ -211,7 +211,7 @@ TEST_F(StoreTest, ReopenedClockStaysAheadOfAPeerWriteItSaw) {
   reopen();
   auto mine = store_->put("k", "mine");
   ASSERT_TRUE(mine);
-  EXPECT_GT(mine->version.hlc, ahead);
+  EXPECT_GT(mine->change.version.hlc, ahead);
   EXPECT_EQ(value_of("k"), "mine");
 }
 
@@ -316,7 +316,7 @@ TEST_F(StoreTest, FarAheadRemoteWriteIsKeptButDoesNotDragTheClock) {
   EXPECT_EQ(value_of("k"), "future");
   auto mine = store_->put("other", "v");
   ASSERT_TRUE(mine);
-  EXPECT_LT(mine->version.hlc, hlc_at(60'000));
+  EXPECT_LT(mine->change.version.hlc, hlc_at(60'000));
 }
 
 TEST_F(StoreTest, SummaryIsTheHighestContiguousSeqPerOrigin) {
@@ -357,33 +357,120 @@ TEST_F(StoreTest, ChangesAfterListsAnOriginsLogInSeqOrder) {
   EXPECT_TRUE(store_->changes_after(kC, 0, 100).empty());
 }
 
-TEST_F(StoreTest, PurgeDropsOnlyCoveredTombstonesAndSupersededValues) {
+int64_t log_rows(const std::filesystem::path& file) {
+  return count(file, "SELECT COUNT(*) FROM changelog");
+}
+
+TEST_F(StoreTest, CompactionDropsSupersededChangesEveryoneHoldsAndKeepsTheirSeqsKnown) {
   const OriginId me = store_->id();
-  ASSERT_TRUE(store_->put("k", "old"));      // seq 1: superseded by the delete
-  ASSERT_TRUE(store_->remove("k"));          // seq 2: a tombstone
-  ASSERT_TRUE(store_->put("live", "v"));     // seq 3: current
-  ASSERT_TRUE(store_->put("j", "x"));        // seq 4
-  ASSERT_TRUE(store_->remove("j"));          // seq 5: a tombstone not yet everywhere
+  ASSERT_TRUE(store_->put("k", "old"));   // seq 1: superseded by seq 2
+  ASSERT_TRUE(store_->put("k", "new"));   // seq 2: current
+  ASSERT_TRUE(store_->put("live", "v"));  // seq 3: current
+  ASSERT_TRUE(store_->compact({{{me, 1}}, 0}));
+  EXPECT_EQ(log_rows(file()), 2);
+  EXPECT_EQ(store_->compacted(), (Summary{{me, 1}}));
+  EXPECT_EQ(store_->summary(), (Summary{{me, 3}}));
+  // A copy of the dropped change still in flight is recognised without its row.
+  const Change dropped{me, 1, {1, me}, "k", "old"};
+  EXPECT_FALSE(*store_->apply(dropped));
+  EXPECT_EQ(value_of("k"), "new");
+  // A current change inside the compacted stretch leaves as soon as it is superseded.
+  ASSERT_TRUE(store_->compact({{{me, 3}}, 0}));
+  EXPECT_EQ(log_rows(file()), 2);
+  ASSERT_TRUE(store_->put("k", "newer"));  // seq 4 supersedes seq 2
+  EXPECT_EQ(log_rows(file()), 2);          // seq 3 and seq 4
+  EXPECT_EQ(store_->changes_after(me, 0, 10).front().seq, 3u);
+}
+
+TEST_F(StoreTest, TombstonesGoOnlyPastTheHorizonAndInsideTheFloors) {
+  const OriginId me = store_->id();
+  ASSERT_TRUE(store_->put("k", "x"));                 // seq 1
+  const auto k_gone = *store_->remove("k");           // seq 2
+  ASSERT_TRUE(store_->put("j", "y"));                 // seq 3
+  const auto j_gone = *store_->remove("j");           // seq 4
+  ASSERT_TRUE(k_gone && j_gone);
   const auto tombstones = [&] { return count(file(), "SELECT COUNT(*) FROM kv WHERE value IS NULL"); };
-  const auto null_values = [&] {
-    return count(file(), "SELECT COUNT(*) FROM changelog WHERE value IS NULL");
-  };
-  ASSERT_EQ(tombstones(), 2);
-  store_->purge_tombstones({{me, 1}});
-  EXPECT_EQ(tombstones(), 2);  // seq 2 not covered
-  store_->purge_tombstones({{me, 4}, {kA, 10}});
-  EXPECT_EQ(tombstones(), 1);       // k's went, j's (seq 5) stays
-  EXPECT_EQ(null_values(), 2 + 2);  // two deletes, plus k's old put and j's put (superseded)
-  EXPECT_EQ(value_of("live"), "v");
-  EXPECT_EQ(store_->changes_after(me, 0, 100).size(), 5u);  // the log keeps every change
-  // The purged delete sent again is still recognised.
-  auto again = store_->apply(store_->changes_after(me, 1, 1).at(0));
-  ASSERT_TRUE(again);
-  EXPECT_FALSE(*again);
-  store_->purge_tombstones({{me, 5}});
+  // A horizon past both, but floors that hold neither delete: both stay.
+  ASSERT_TRUE(store_->compact({{{me, 1}}, j_gone->version.hlc}));
+  EXPECT_EQ(tombstones(), 2);
+  // Floors that hold both, a horizon past k's only.
+  const auto first = store_->compact({{{me, 4}}, k_gone->version.hlc});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->tombstones, 1u);
+  EXPECT_EQ(tombstones(), 1);
+  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM kv WHERE key = 'k'"), 0);
+  ASSERT_TRUE(store_->compact({{{me, 4}}, j_gone->version.hlc}));
   EXPECT_EQ(tombstones(), 0);
-  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM kv"), 1);
-  EXPECT_EQ(value_of("live"), "v");
+  EXPECT_EQ(log_rows(file()), 0);  // every change was superseded or a stable tombstone
+  EXPECT_EQ(store_->summary(), (Summary{{me, 4}}));
+  // The key can be written again, as a new one.
+  const auto again = store_->put("k", "back");
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->replaced);
+  EXPECT_EQ(again->change.seq, 5u);
+}
+
+TEST_F(StoreTest, OwnSeqSurvivesAReopenWhenItsLastRowsWereCompacted) {
+  const OriginId me = store_->id();
+  ASSERT_TRUE(store_->put("k", "1"));  // seq 1
+  ASSERT_TRUE(store_->put("k", "2"));  // seq 2, then beaten by a peer's later write
+  ASSERT_TRUE(*store_->apply(change(kA, 1, hlc_at(100), "k", "peer")));
+  ASSERT_TRUE(store_->compact({{{me, 2}, {kA, 1}}, 0}));
+  EXPECT_EQ(store_->changes_after(me, 0, 10).size(), 0u);
+  reopen();
+  EXPECT_EQ(store_->summary(), (Summary{{me, 2}, {kA, 1}}));
+  EXPECT_EQ(store_->put("other", "v")->change.seq, 3u);
+  EXPECT_EQ(store_->promise(), (Promise{me, 3, store_->promise().hlc}));
+}
+
+TEST_F(StoreTest, LocalWriteBeatsATombstoneFromAClockFarAhead) {
+  // A peer's clock a minute ahead: ours is clamped and stays behind its delete.
+  const Change tombstone = change(kA, 2, hlc_at(60'001), "k", std::nullopt);
+  ASSERT_TRUE(*store_->apply(change(kA, 1, hlc_at(60'000), "k", "peer's")));
+  ASSERT_TRUE(*store_->apply(tombstone));
+  const auto put = store_->put("k", "ours");
+  ASSERT_TRUE(put);
+  EXPECT_FALSE(put->replaced);  // the key was deleted
+  EXPECT_GT(put->change.version, tombstone.version);
+  EXPECT_EQ(value_of("k"), "ours");  // acknowledged, and what this server returns
+  const auto replaced = store_->put("k", "ours again");
+  ASSERT_TRUE(replaced);
+  EXPECT_TRUE(replaced->replaced);
+  EXPECT_GT(replaced->change.version, put->change.version);
+  const auto removed = store_->remove("k");
+  ASSERT_TRUE(removed && *removed);
+  EXPECT_GT((*removed)->version, replaced->change.version);
+  EXPECT_FALSE(value_of("k"));
+}
+
+TEST_F(StoreTest, SkipMarksAStretchOfAnOriginsLogAsHeldAcrossReopens) {
+  ASSERT_TRUE(*store_->apply(change(kA, 2, hlc_at(), "a", "2")));  // past a gap
+  ASSERT_TRUE(store_->skip(kA, 5));
+  EXPECT_EQ(store_->summary().at(kA), 5u);
+  EXPECT_FALSE(*store_->apply(change(kA, 3, hlc_at(), "a", "3"))) << "inside the skipped stretch";
+  EXPECT_TRUE(*store_->apply(change(kA, 6, hlc_at(), "b", "6")));
+  EXPECT_EQ(store_->summary().at(kA), 6u);
+  EXPECT_EQ(store_->compacted().at(kA), 5u);
+  reopen();
+  EXPECT_EQ(store_->summary().at(kA), 6u);
+  EXPECT_EQ(store_->compacted().at(kA), 5u);
+  EXPECT_FALSE(store_->skip(0, 5));
+}
+
+TEST_F(StoreTest, ApplyAllCommitsARunOfChangesTogether) {
+  std::vector<Change> run;
+  for (uint64_t seq = 1; seq <= 20; ++seq) {
+    run.push_back(change(kA, seq, hlc_at() + seq, "k" + std::to_string(seq % 7), "v"));
+  }
+  const auto before = detail::commit_stats().batches;
+  const auto fresh = store_->apply_all(run);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(*fresh, 20u);
+  EXPECT_EQ(detail::commit_stats().batches - before, 1u);
+  EXPECT_EQ(*store_->apply_all(run), 0u);
+  EXPECT_EQ(store_->summary().at(kA), 20u);
+  run.push_back(change(kA, 21, hlc_at(), "bad//key", "v"));
+  EXPECT_FALSE(store_->apply_all(run)) << "a bad change refuses the run";
 }
 
 // Changes from three origins, with puts and deletes over a few keys and equal timestamps across
@@ -503,7 +590,7 @@ TEST_F(StoreTest, ConcurrentWritesAllCommitInSeqOrderWithoutGaps) {
       for (int i = 0; i < kPuts; ++i) {
         auto put = store_->put(prefix + std::to_string(i), "v" + std::to_string(i));
         ASSERT_TRUE(put) << put.error().message;
-        seqs[static_cast<size_t>(w)].push_back(put->seq);
+        seqs[static_cast<size_t>(w)].push_back(put->change.seq);
         if (i % 10 == 9) {  // removes key i - 5: five live keys per thread
           auto removed = store_->remove(prefix + std::to_string(i - 5));
           ASSERT_TRUE(removed && *removed) << "remove " << prefix << i - 5;
@@ -570,7 +657,7 @@ TEST_F(StoreTest, ConcurrentWritesAllCommitInSeqOrderWithoutGaps) {
   }
   auto next = store_->put("next", "v");
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->seq, kOwn + 1);
+  EXPECT_EQ(next->change.seq, kOwn + 1);
 }
 
 // Holds the store's first commit open until a given number of writes have queued behind it, so
@@ -702,13 +789,13 @@ TEST_F(StoreGroupCommitTest, AFailedCommitFailsEveryWriteInItAndKeepsNothingOfIt
   // The seqs the failed batch took were given back, and the change it lost can come again.
   auto next = store_->put("a", "v");
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->seq, 2u);
+  EXPECT_EQ(next->change.seq, 2u);
   EXPECT_EQ(store_->apply(remote).value(), true);
   reopen();
   EXPECT_EQ(store_->summary(), (Summary{{kA, 1}, {store_->id(), 2}}));
   EXPECT_EQ(value_of("a"), "v");
   EXPECT_EQ(query(file(), "SELECT value FROM meta WHERE name = 'hlc'"),
-            std::to_string(next->version.hlc));
+            std::to_string(next->change.version.hlc));
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ std::string_view to_string(FrameType type) {
     case FrameType::proof: return "PROOF";
     case FrameType::ack: return "ACK";
     case FrameType::change: return "CHANGE";
-    case FrameType::ping: return "PING";
+    case FrameType::progress: return "PROGRESS";
+    case FrameType::skip: return "SKIP";
   }
   return "UNKNOWN";
 }
@@ -18,7 +19,7 @@ namespace {
 
 bool known_type(uint8_t type) {
   return type >= static_cast<uint8_t>(FrameType::hello) &&
-         type <= static_cast<uint8_t>(FrameType::ping);
+         type <= static_cast<uint8_t>(FrameType::skip);
 }
 
 uint32_t read_be32(std::string_view bytes) {

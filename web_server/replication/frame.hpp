@@ -19,7 +19,9 @@ enum class FrameType : uint8_t {
   proof = 3,      // dialer -> acceptor: the dialer's proof
   ack = 4,        // acceptor -> dialer: the acceptor's summary (what it stored durably)
   change = 5,     // dialer -> acceptor: one change
-  ping = 6,  // dialer -> acceptor when idle: keeps the link's liveness visible; answered by ack
+  progress = 6,   // dialer -> acceptor each heartbeat: the origins' promises it knows (also the
+                  // link's liveness when idle); answered by ack
+  skip = 7,       // dialer -> acceptor in a catch-up: an origin's log up to a seq holds no more
 };
 std::string_view to_string(FrameType type);
 
@@ -27,7 +29,7 @@ inline constexpr size_t kFrameHeaderBytes = 5;
 inline constexpr size_t kMaxFramePayload = 2 * 1024 * 1024;
 
 struct Frame {
-  FrameType type = FrameType::ping;
+  FrameType type = FrameType::progress;
   std::string_view payload;  // points into the parsed buffer
 };
 

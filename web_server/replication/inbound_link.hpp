@@ -1,5 +1,6 @@
 // The receiving end of a link a peer dialled to us: after the handshake it answers with our
-// summary (so the peer knows where to start), then applies each change it sends and
+// summary (so the peer knows where to start), then applies the changes it sends (a burst's run
+// of changes in one commit), its SKIPs, and the promises of its PROGRESS frames, and
 // acknowledges with our summary whenever it has no more frames buffered, i.e. once per burst.
 #pragma once
 
@@ -8,12 +9,14 @@
 #include "common/address.hpp"
 #include "common/fd.hpp"
 #include "web_server/replication/link_timing.hpp"
+#include "web_server/replication/stability.hpp"
 #include "web_server/store/store.hpp"
 
 namespace web::replication {
 
 struct InboundContext {
   store::Store& store;
+  Stability& stability;
   std::string_view secret;
   LinkTiming timing;
 };

@@ -1,6 +1,7 @@
 #include "web_server/replication/message.hpp"
 
 #include <cstdint>
+#include <set>
 
 namespace web::replication {
 namespace {
@@ -101,6 +102,24 @@ std::string encode(const store::Change& change) {
   return out;
 }
 
+std::string encode(const std::vector<store::Promise>& promises) {
+  std::string out;
+  put(out, static_cast<uint32_t>(promises.size()));
+  for (const store::Promise& promise : promises) {
+    put(out, promise.origin);
+    put(out, promise.seq);
+    put(out, promise.hlc);
+  }
+  return out;
+}
+
+std::string encode(const Skip& skip) {
+  std::string out;
+  put(out, skip.origin);
+  put(out, skip.upto);
+  return out;
+}
+
 std::optional<Hello> decode_hello(std::string_view payload) {
   Reader in(payload);
   Hello hello{in.number<uint64_t>(), in.bytes<32>()};
@@ -156,6 +175,32 @@ std::optional<store::Change> decode_change(std::string_view payload) {
   }
   if (!in.done() || change.seq == 0) return std::nullopt;
   return change;
+}
+
+std::optional<std::vector<store::Promise>> decode_progress(std::string_view payload) {
+  Reader in(payload);
+  const auto count = in.number<uint32_t>();
+  if (payload.size() != 4 + size_t{count} * 24) return std::nullopt;
+  std::vector<store::Promise> promises;
+  promises.reserve(count);
+  std::set<store::OriginId> origins;
+  for (uint32_t i = 0; i < count; ++i) {
+    store::Promise promise;
+    promise.origin = in.number<uint64_t>();
+    promise.seq = in.number<uint64_t>();
+    promise.hlc = in.number<uint64_t>();
+    if (promise.origin == 0 || !origins.insert(promise.origin).second) return std::nullopt;
+    promises.push_back(promise);
+  }
+  if (!in.done()) return std::nullopt;
+  return promises;
+}
+
+std::optional<Skip> decode_skip(std::string_view payload) {
+  Reader in(payload);
+  Skip skip{in.number<uint64_t>(), in.number<uint64_t>()};
+  if (!in.done() || skip.origin == 0 || skip.upto == 0) return std::nullopt;
+  return skip;
 }
 
 }  // namespace web::replication

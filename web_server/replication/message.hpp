@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "web_server/replication/auth.hpp"
 #include "web_server/store/store.hpp"
@@ -23,11 +24,18 @@ struct Challenge {  // CHALLENGE
   Mac proof{};
 };
 
+struct Skip {  // SKIP
+  store::OriginId origin = 0;
+  uint64_t upto = 0;
+};
+
 std::string encode(const Hello& hello);
 std::string encode(const Challenge& challenge);
 std::string encode(const Mac& proof);  // PROOF
 std::string encode(const store::Summary& summary);  // ACK
 std::string encode(const store::Change& change);    // CHANGE
+std::string encode(const std::vector<store::Promise>& promises);  // PROGRESS
+std::string encode(const Skip& skip);
 
 std::optional<Hello> decode_hello(std::string_view payload);
 std::optional<Challenge> decode_challenge(std::string_view payload);
@@ -36,5 +44,8 @@ std::optional<store::Summary> decode_summary(std::string_view payload);
 // Checks the sizes (key 1..kMaxKeyBytes, value <= kMaxValueBytes) and seq >= 1, not the key's
 // characters: the receiver checks store::valid_key before applying.
 std::optional<store::Change> decode_change(std::string_view payload);
+// Origins non-zero and each at most once.
+std::optional<std::vector<store::Promise>> decode_progress(std::string_view payload);
+std::optional<Skip> decode_skip(std::string_view payload);  // origin and upto non-zero
 
 }  // namespace web::replication

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include "common/log.hpp"
@@ -14,6 +15,8 @@
 namespace web::replication {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // Wakes every thread blocked on the link's socket; the descriptor stays owned by its Fd.
 void cut(const common::Fd& fd) { ::shutdown(fd.get(), SHUT_RDWR); }
@@ -84,8 +87,8 @@ common::Status OutboundLink::session(std::stop_token stop, bool& established) {
 common::Status OutboundLink::stream(const common::Fd& fd, FrameReader& reader,
                                     ChangeFeed::Subscription& subscription,
                                     store::OriginId origin, store::Summary peer_has) {
-  Sender sender(context_.store, context_.peers, Sender::Peer{fd, peer_, origin},
-                std::move(peer_has));
+  Sender sender(context_.store, context_.peers, context_.stability,
+                Sender::Peer{fd, peer_, origin}, std::move(peer_has));
   std::optional<common::Error> ack_failure;
   common::Status sending = common::Ok{};
   {
@@ -95,11 +98,17 @@ common::Status OutboundLink::stream(const common::Fd& fd, FrameReader& reader,
       cut(fd);
     });
     sending = sender.catch_up();
+    // PROGRESS each heartbeat, busy or idle: the tombstone horizon moves only with promises.
+    auto progress_due = Clock::now();
     while (sending) {
       const ChangeFeed::Batch batch = subscription.take(context_.timing.heartbeat);
       if (batch.closed) break;
       const bool idle = batch.changes.empty() && !batch.overflowed;
-      sending = idle ? sender.ping() : sender.deliver(batch);
+      if (!idle) sending = sender.deliver(batch);
+      if (sending && (idle || Clock::now() >= progress_due)) {
+        sending = sender.progress();
+        progress_due = Clock::now() + context_.timing.heartbeat;
+      }
     }
     cut(fd);
   }

@@ -18,6 +18,7 @@
 #include "web_server/replication/frame_stream.hpp"
 #include "web_server/replication/link_timing.hpp"
 #include "web_server/replication/peer_table.hpp"
+#include "web_server/replication/stability.hpp"
 #include "web_server/store/store.hpp"
 
 namespace web::replication {
@@ -28,6 +29,7 @@ class OutboundLink {
     const store::Store& store;
     ChangeFeed& feed;
     PeerTable& peers;
+    Stability& stability;
     std::string_view secret;
     LinkTiming timing;
   };

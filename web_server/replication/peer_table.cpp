@@ -95,6 +95,17 @@ std::optional<store::Summary> PeerTable::everyone_has() const {
   return floor;
 }
 
+std::set<store::OriginId> PeerTable::known_origins() const {
+  std::lock_guard lock(mutex_);
+  std::set<store::OriginId> origins;
+  for (const Peer& peer : peers_) {
+    if (peer.origin) origins.insert(*peer.origin);
+    if (!peer.acknowledged) continue;
+    for (const auto& entry : *peer.acknowledged) origins.insert(entry.first);
+  }
+  return origins;
+}
+
 nlohmann::json PeerTable::status(const store::Summary& ours) const {
   std::lock_guard lock(mutex_);
   nlohmann::json out = nlohmann::json::array();

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ class PeerTable {
   // Per origin, the lowest seq every configured peer acknowledged (origins some peer lacks are
   // left out); nullopt while any peer has never acknowledged anything.
   std::optional<store::Summary> everyone_has() const;
+
+  // The origins of the peers (as learnt when our links to them came up) and every origin some
+  // peer acknowledged having.
+  std::set<store::OriginId> known_origins() const;
 
   // The "peers" array of GET /replication; lag is measured against `ours`.
   nlohmann::json status(const store::Summary& ours) const;

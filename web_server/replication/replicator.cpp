@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <set>
+
 #include "web_server/replication/inbound_link.hpp"
 
 namespace web::replication {
@@ -26,7 +29,7 @@ Replicator::Replicator(store::Store& store, ReplicatorOptions options,
                        std::unique_ptr<common::TcpServer> server)
     : store_(store),
       options_(std::move(options)),
-      inbound_{store, options_.secret, options_.timing},
+      inbound_{store, stability_, options_.secret, options_.timing},
       peers_(options_.peers),
       server_(std::move(server)) {
   store_.add_listener([feed = feed_](const store::Change& change, bool) { feed->publish(change); });
@@ -38,15 +41,17 @@ common::Address Replicator::local_address() const { return server_->local_addres
 
 void Replicator::start() {
   accepting_ = std::jthread([this] { server_->serve(); });
-  const OutboundLink::Context context{store_, *feed_, peers_, options_.secret, options_.timing};
+  const OutboundLink::Context context{store_,          *feed_,          peers_, stability_,
+                                     options_.secret, options_.timing};
   for (size_t i = 0; i < options_.peers.size(); ++i) {
     links_.push_back(std::make_unique<OutboundLink>(context, i, options_.peers[i]));
   }
-  purging_ = std::jthread([this](std::stop_token stop) { purge_loop(stop); });
+  compactor_ = std::make_unique<store::Compactor>(store_, options_.compact_interval,
+                                                  [this] { return proof(); });
 }
 
 void Replicator::stop() {
-  purging_ = std::jthread();  // requests stop and joins
+  compactor_.reset();  // stops and joins
   links_.clear();
   if (accepting_.joinable()) {
     server_->stop();
@@ -56,13 +61,24 @@ void Replicator::stop() {
   }
 }
 
-void Replicator::purge_loop(std::stop_token stop) {
-  std::unique_lock lock(purge_mutex_);
-  while (!stop.stop_requested()) {
-    purge_wake_.wait_for(lock, stop, options_.purge_interval, [] { return false; });
-    if (stop.stop_requested()) return;
-    if (auto floor = peers_.everyone_has()) store_.purge_tombstones(*floor);
+// Floors: per origin, the lowest seq held by every peer and by us. Origins: every one that any
+// server is known to have written from, and every peer's own, quiet or not.
+std::optional<store::Compaction> Replicator::proof() {
+  const auto acknowledged = peers_.everyone_has();
+  if (!acknowledged) return std::nullopt;
+  const store::Summary ours = store_.summary();
+  store::Compaction compaction;
+  for (const auto& [origin, seq] : *acknowledged) {
+    const auto held = ours.find(origin);
+    const uint64_t floor = held == ours.end() ? 0 : std::min(seq, held->second);
+    if (floor > 0) compaction.everyone_has[origin] = floor;
   }
+  std::set<store::OriginId> origins = peers_.known_origins();
+  origins.insert(store_.id());
+  for (const auto& entry : ours) origins.insert(entry.first);
+  stability_.heard(store_.promise());
+  compaction.horizon = stability_.horizon(compaction.everyone_has, origins).value_or(0);
+  return compaction;
 }
 
 std::optional<std::string> Replicator::refuse_write() const {
@@ -80,7 +96,7 @@ bool Replicator::await_replicated(const store::Change& change) {
 
 std::string Replicator::status_json() const {
   const store::Summary ours = store_.summary();
-  const nlohmann::json status{
+  nlohmann::json status{
       {"id", origin_hex(store_.id())},
       {"listen", local_address().to_string()},
       {"sync_replicas", options_.sync_replicas},
@@ -88,6 +104,13 @@ std::string Replicator::status_json() const {
       {"digest", store_.digest()},
       {"peers", peers_.status(ours)},
   };
+  if (compactor_) {
+    const store::Compactor::Totals totals = compactor_->totals();
+    status["compaction"] = {{"passes", totals.passes},
+                            {"horizon", totals.horizon},
+                            {"superseded_dropped", totals.dropped.superseded},
+                            {"tombstones_dropped", totals.dropped.tombstones}};
+  }
   return status.dump();
 }
 

@@ -5,10 +5,8 @@
 // Implements Quorum for --sync-replicas and GET /replication.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <stop_token>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +20,8 @@
 #include "web_server/replication/outbound_link.hpp"
 #include "web_server/replication/peer_table.hpp"
 #include "web_server/replication/quorum.hpp"
+#include "web_server/replication/stability.hpp"
+#include "web_server/store/compactor.hpp"
 #include "web_server/store/store.hpp"
 
 namespace web::replication {
@@ -32,7 +32,7 @@ struct ReplicatorOptions {
   std::string secret;
   size_t sync_replicas = 0;         // K: a write waits for K peers' acknowledgement
   common::Millis sync_timeout{5000};
-  common::Millis purge_interval{10000};  // how often tombstones every peer has are dropped
+  common::Millis compact_interval{10000};  // how often what is stable is dropped (store/compactor)
   LinkTiming timing;
 };
 
@@ -45,7 +45,7 @@ class Replicator final : public Quorum {
   ~Replicator() override;  // stop()
 
   common::Address local_address() const;
-  void start();  // accepts links, dials every peer, purges tombstones periodically
+  void start();  // accepts links, dials every peer, compacts the store periodically
   void stop();   // idempotent: cuts every link and joins every thread
 
   std::optional<std::string> refuse_write() const override;
@@ -55,7 +55,10 @@ class Replicator final : public Quorum {
  private:
   Replicator(store::Store& store, ReplicatorOptions options,
              std::unique_ptr<common::TcpServer> server);
-  void purge_loop(std::stop_token stop);
+  // What may go from the store now: the superseded changes every server holds, and the
+  // tombstones older than the stability horizon (stability.hpp). nullopt until every peer has
+  // been heard from.
+  std::optional<store::Compaction> proof();
 
   store::Store& store_;
   const ReplicatorOptions options_;
@@ -63,12 +66,11 @@ class Replicator final : public Quorum {
   // Shared with the store's listener, which may outlive this object.
   const std::shared_ptr<ChangeFeed> feed_ = std::make_shared<ChangeFeed>();
   PeerTable peers_;
+  Stability stability_;
   std::unique_ptr<common::TcpServer> server_;
   std::jthread accepting_;
   std::vector<std::unique_ptr<OutboundLink>> links_;
-  std::mutex purge_mutex_;
-  std::condition_variable_any purge_wake_;
-  std::jthread purging_;
+  std::unique_ptr<store::Compactor> compactor_;
 };
 
 }  // namespace web::replication

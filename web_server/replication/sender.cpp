@@ -11,11 +11,21 @@ namespace web::replication {
 namespace {
 constexpr size_t kCatchUpBatch = 256;
 constexpr size_t kFlushBytes = 256 * 1024;
+
+uint64_t seq_of(const store::Summary& summary, store::OriginId origin) {
+  const auto it = summary.find(origin);
+  return it == summary.end() ? 0 : it->second;
+}
+
 }  // namespace
 
-Sender::Sender(const store::Store& store, const PeerTable& peers, Peer peer,
+Sender::Sender(const store::Store& store, const PeerTable& peers, Stability& stability, Peer peer,
                store::Summary peer_has)
-    : store_(store), peers_(peers), peer_(peer), sent_(std::move(peer_has)) {}
+    : store_(store),
+      peers_(peers),
+      stability_(stability),
+      peer_(peer),
+      sent_(std::move(peer_has)) {}
 
 // What the peer acknowledged since (it may have had changes relayed by others) needs no sending.
 void Sender::skip_acknowledged() {
@@ -47,19 +57,36 @@ common::Status Sender::flush(std::string& out) {
   return sent;
 }
 
+// Below `thinned` (the origin's compacted stretch here) the rows left are sent as they come,
+// gaps and all, and a SKIP then says the peer holds the stretch; above it, strictly in order.
 common::Status Sender::catch_up(store::OriginId origin, uint64_t until) {
+  const uint64_t thinned = seq_of(store_.compacted(), origin);
+  uint64_t& sent = sent_[origin];
   std::string out;
-  while (sent_[origin] < until) {
-    const auto changes = store_.changes_after(origin, sent_[origin], kCatchUpBatch);
+  const auto skip_to_thinned = [&] {
+    if (sent >= thinned) return;
+    append_frame(out, FrameType::skip, encode(Skip{origin, thinned}));
+    sent = thinned;
+  };
+  while (sent < until) {
+    const auto changes = store_.changes_after(origin, sent, kCatchUpBatch);
     bool in_order = true;
     for (const auto& change : changes) {
+      if (change.seq <= thinned) {
+        if (change.origin != peer_.origin) append_frame(out, FrameType::change, encode(change));
+        sent = change.seq;
+        continue;
+      }
+      skip_to_thinned();
       in_order = append_next(out, change);
       if (!in_order) break;
     }
-    if (out.size() >= kFlushBytes || !in_order || changes.size() < kCatchUpBatch) {
-      if (auto sent = flush(out); !sent) return sent;
+    const bool last = changes.size() < kCatchUpBatch;
+    if (last) skip_to_thinned();
+    if (out.size() >= kFlushBytes || !in_order || last) {
+      if (auto flushed = flush(out); !flushed) return flushed;
     }
-    if (!in_order || changes.size() < kCatchUpBatch) break;
+    if (!in_order || last) break;
   }
   return flush(out);
 }
@@ -84,6 +111,11 @@ common::Status Sender::deliver(const ChangeFeed::Batch& batch) {
     }
   }
   if (auto sent = flush(out); !sent) return sent;
+  return fill_gaps();
+}
+
+// Origins whose next change was not in order: read from the store what the feed could not say.
+common::Status Sender::fill_gaps() {
   for (const auto& [origin, seen] : seen_) {
     if (sent_[origin] >= seen) continue;
     if (auto sent = catch_up(origin, seen); !sent) return sent;
@@ -92,6 +124,10 @@ common::Status Sender::deliver(const ChangeFeed::Batch& batch) {
   return common::Ok{};
 }
 
-common::Status Sender::ping() { return send_frame(peer_.fd, FrameType::ping, {}); }
+common::Status Sender::progress() {
+  if (auto filled = fill_gaps(); !filled) return filled;
+  stability_.heard(store_.promise());
+  return send_frame(peer_.fd, FrameType::progress, encode(stability_.latest()));
+}
 
 }  // namespace web::replication

@@ -17,11 +17,19 @@ CommitQueue::CommitQueue(Commit commit, BatchLimits limits)
     : commit_(std::move(commit)), limits_(limits) {}
 
 void CommitQueue::submit(Entry& entry) {
+  Entry* const one[] = {&entry};
+  submit(one);
+}
+
+void CommitQueue::submit(std::span<Entry* const> entries) {
+  if (entries.empty()) return;
   std::unique_lock lock(mutex_);
-  queue_.push_back(&entry);
-  g_queued.fetch_add(1);
-  // A leader's own entry may not fit in the batch it takes (a long queue): it then leads again.
-  while (!entry.done_) {
+  queue_.insert(queue_.end(), entries.begin(), entries.end());
+  g_queued.fetch_add(entries.size());
+  // Batches are taken in queue order, so the last entry done means all are. A leader's own
+  // entries may not fit in the batch it takes (a long queue): it then leads again.
+  const Entry& last = *entries.back();
+  while (!last.done_) {
     if (committing_) {
       finished_.wait(lock);
     } else {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <vector>
 
 namespace web::store {
@@ -40,6 +41,9 @@ class CommitQueue {
 
   // Blocks until a batch holding `entry` has been committed, by this thread or another.
   void submit(Entry& entry);
+  // Queues `entries` together, in order, and blocks until all are committed (batches keep queue
+  // order, so they commit in as few batches as the limits allow).
+  void submit(std::span<Entry* const> entries);
 
  private:
   void lead(std::unique_lock<std::mutex>& lock) noexcept;

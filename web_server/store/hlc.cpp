@@ -31,6 +31,11 @@ uint64_t HybridClock::now() {
   return last_;
 }
 
+uint64_t HybridClock::last() const {
+  const std::lock_guard lock(mutex_);
+  return last_;
+}
+
 bool HybridClock::observe(uint64_t remote) {
   const uint64_t limit_ms = wall_() + max_skew_ms_;
   const std::lock_guard lock(mutex_);

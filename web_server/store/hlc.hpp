@@ -23,6 +23,8 @@ class HybridClock {
                        WallClock wall = nullptr);
 
   uint64_t now();  // thread-safe; strictly greater than every value returned or observed before
+  // Thread-safe: the last value returned or observed; every later now() is greater.
+  uint64_t last() const;
 
   // Thread-safe. Takes a peer's timestamp into account. Returns false when it was more than
   // max_skew ahead of the wall clock: the clock then advances only to wall + max_skew, so that
@@ -33,7 +35,7 @@ class HybridClock {
   static uint64_t millis_of(uint64_t hlc) { return hlc >> 16; }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   uint64_t last_;
   const uint64_t max_skew_ms_;
   WallClock wall_;

@@ -9,15 +9,20 @@ namespace web::store {
 
 namespace {
 
-// kv holds each key's current version; value NULL is a tombstone, kept until every peer has it
-// (purge_tombstones) so that an older write arriving late cannot resurrect the key. changelog
-// holds every change applied here, by (origin, seq), for relaying and for idempotence.
+// kv holds each key's current version; value NULL is a tombstone, kept until nothing older than
+// it can still arrive anywhere (see Store::compact) so that an older write cannot resurrect the
+// key. changelog holds the changes applied here by (origin, seq), for relaying, less those
+// compacted away: compacted says, per origin, up to which seq rows may be missing (superseded
+// changes every peer has, or a stretch a peer's catch-up skipped over) while the server holds
+// the effect of all of them.
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB, hlc INTEGER NOT NULL, "
     "origin INTEGER NOT NULL, seq INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS kv_tombstones ON kv(origin, seq) WHERE value IS NULL;"
+    "DROP INDEX IF EXISTS kv_tombstones;"
+    "CREATE INDEX IF NOT EXISTS kv_tombstones_by_hlc ON kv(hlc) WHERE value IS NULL;"
     "CREATE TABLE IF NOT EXISTS changelog(origin INTEGER NOT NULL, seq INTEGER NOT NULL, "
     "hlc INTEGER NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY(origin, seq));"
+    "CREATE TABLE IF NOT EXISTS compacted(origin INTEGER PRIMARY KEY, upto INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 common::Status make_folder(const std::string& path) {

@@ -35,15 +35,16 @@ common::Status check_change(std::string_view key, const std::optional<std::strin
 
 // One write in the commit queue: what the caller asked for, then what became of it.
 struct Request : CommitQueue::Entry {
-  enum class Kind { put, remove, apply };
+  enum class Kind { put, remove, apply, skip };
   Request(Kind k, Change c) : kind(k), change(std::move(c)) {
     bytes = change.key.size() + (change.value ? change.value->size() : 0);
   }
   const Kind kind;
   Change change;  // put/remove: the commit fills in origin, seq and version
   common::Status status = common::Ok{};
-  bool written = false;  // a change new to the log was committed
-  bool won = false;      // it became its key's current version
+  bool written = false;   // a change new to the log was committed
+  bool won = false;       // it became its key's current version
+  bool replaced = false;  // put: the key held a live value before
 };
 
 }  // namespace
@@ -70,8 +71,10 @@ struct Store::Impl {
   common::Status stage_all(const CommitQueue::Batch& batch, Staged& staged);
   // Inside the batch's transaction: one request's rows.
   common::Status stage(Request& request, Staged& staged);
-  common::Status stage_local(Request& request, Staged& staged);
+  common::Status stage_local(Request& request, Staged& staged,
+                             const std::optional<Writer::Current>& current);
   common::Status stage_remote(Request& request, Staged& staged);
+  common::Status stage_skip(Request& request);
   // Under write_mutex, after a commit of a change new to the log.
   void published(const Change& change, bool won);
 
@@ -87,7 +90,6 @@ struct Store::Impl {
   std::mutex write_mutex;  // guards everything below
   Writer writer;
   uint64_t own_seq = 0;
-  std::map<OriginId, uint64_t> purged_upto;  // purge() has seen each origin's rows up to here
   std::vector<Listener> listeners;
 };
 
@@ -108,7 +110,12 @@ void Store::Impl::commit(const CommitQueue::Batch& batch) {
   own_seq = staged.seq;
   for (CommitQueue::Entry* entry : batch) {
     const auto& request = static_cast<const Request&>(*entry);
-    if (request.written) published(request.change, request.won);
+    if (!request.written) continue;
+    if (request.kind == Request::Kind::skip) {
+      summary.advance(request.change.origin, request.change.seq);
+    } else {
+      published(request.change, request.won);
+    }
   }
 }
 
@@ -128,31 +135,31 @@ common::Status Store::Impl::stage_all(const CommitQueue::Batch& batch, Staged& s
 }
 
 common::Status Store::Impl::stage(Request& request, Staged& staged) {
-  switch (request.kind) {
-    case Request::Kind::put:
-      return stage_local(request, staged);
-    case Request::Kind::remove: {
-      // Read inside the transaction, so that it sees the batch's earlier writes to the key.
-      auto current = writer.current(request.change.key);
-      if (!current) return current.error();
-      if (!*current || (*current)->deleted) return common::Ok{};  // nothing to remove
-      return stage_local(request, staged);
-    }
-    case Request::Kind::apply:
-      return stage_remote(request, staged);
-  }
-  return common::Ok{};
+  if (request.kind == Request::Kind::apply) return stage_remote(request, staged);
+  if (request.kind == Request::Kind::skip) return stage_skip(request);
+  // Read inside the transaction, so that it sees the batch's earlier writes to the key.
+  auto current = writer.current(request.change.key);
+  if (!current) return current.error();
+  const bool live = *current && !(*current)->deleted;
+  if (request.kind == Request::Kind::remove && !live) return common::Ok{};  // nothing to remove
+  request.replaced = live;
+  return stage_local(request, staged, *current);
 }
 
-// A local write: the next seq and a fresh timestamp, taken in queue order.
-common::Status Store::Impl::stage_local(Request& request, Staged& staged) {
+// A local write: the next seq and a fresh timestamp, taken in queue order, and above the key's
+// current version: a clock clamped behind a peer's tombstone must not make an acknowledged write
+// lose at once. The clock itself is not moved there (see HybridClock::observe on why).
+common::Status Store::Impl::stage_local(Request& request, Staged& staged,
+                                        const std::optional<Writer::Current>& current) {
   Change& change = request.change;
   change.origin = id;
   change.seq = ++staged.seq;
-  change.version = {clock.now(), id};
+  uint64_t hlc = clock.now();
+  if (current && current->version.hlc >= hlc) hlc = current->version.hlc + 1;
+  change.version = {hlc, id};
   auto written = writer.write(change);
   if (!written) return written.error();
-  staged.issued_hlc = change.version.hlc;
+  staged.issued_hlc = std::max(staged.issued_hlc.value_or(0), hlc);
   request.written = true;
   request.won = written->won;
   return common::Ok{};
@@ -160,9 +167,11 @@ common::Status Store::Impl::stage_local(Request& request, Staged& staged) {
 
 common::Status Store::Impl::stage_remote(Request& request, Staged& staged) {
   const Change& change = request.change;
+  // Seqs the log no longer has rows for (compacted, or skipped by a catch-up) are known here.
+  if (summary.has(change.origin, change.seq)) return common::Ok{};
   auto written = writer.write(change);
   if (!written) return written.error();
-  if (!written->is_new) return common::Ok{};  // already had it: nothing written
+  if (!written->is_new) return common::Ok{};  // already had it (earlier in this batch)
   request.written = true;
   request.won = written->won;
   // A peer may send back this server's own changes (after a restore from an old copy of the
@@ -174,6 +183,14 @@ common::Status Store::Impl::stage_remote(Request& request, Staged& staged) {
     common::log("store: clock of ", to_string(change.version), " (", change.key,
                 ") is ahead of ours by more than the allowed skew; ours was clamped");
   }
+  return common::Ok{};
+}
+
+common::Status Store::Impl::stage_skip(Request& request) {
+  const Change& mark = request.change;
+  if (summary.has(mark.origin, mark.seq)) return common::Ok{};
+  if (auto skipped = writer.skip(mark.origin, mark.seq); !skipped) return skipped;
+  request.written = true;
   return common::Ok{};
 }
 
@@ -209,6 +226,7 @@ common::Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   if (!own) return own.error();
   impl->own_seq = *own;
   LogSummary& summary = impl->summary;
+  for (const auto& [origin, upto] : impl->writer.compacted()) summary.advance(origin, upto);
   if (auto loaded = impl->writer.for_each_seq([&](OriginId o, uint64_t s) { summary.add(o, s); });
       !loaded) {
     return loaded.error();
@@ -223,12 +241,12 @@ Store::~Store() = default;
 
 OriginId Store::id() const { return impl_->id; }
 
-common::Result<Change> Store::put(std::string_view key, std::string_view value) {
+common::Result<Committed> Store::put(std::string_view key, std::string_view value) {
   Request request(Request::Kind::put, Change{0, 0, {}, std::string(key), std::string(value)});
   if (auto checked = check_change(key, request.change.value); !checked) return checked.error();
   impl_->queue.submit(request);
   if (!request.status) return request.status.error();
-  return std::move(request.change);
+  return Committed{std::move(request.change), request.replaced};
 }
 
 common::Result<std::optional<Change>> Store::remove(std::string_view key) {
@@ -241,16 +259,50 @@ common::Result<std::optional<Change>> Store::remove(std::string_view key) {
 }
 
 common::Result<bool> Store::apply(const Change& change) {
-  if (auto checked = check_change(change.key, change.value); !checked) return checked.error();
-  if (change.origin == 0 || change.seq == 0 || change.version.origin != change.origin) {
-    return common::invalid_value("change " + to_string(change.version) + " seq " +
-                                     std::to_string(change.seq) + " of " + change.key,
-                                 "origin and seq must be non-zero and match the version");
+  auto applied = apply_all(std::span<const Change>(&change, 1));
+  if (!applied) return applied.error();
+  return *applied == 1;
+}
+
+common::Result<size_t> Store::apply_all(std::span<const Change> changes) {
+  std::vector<Request> requests;
+  requests.reserve(changes.size());
+  for (const Change& change : changes) {
+    if (auto checked = check_change(change.key, change.value); !checked) return checked.error();
+    if (change.origin == 0 || change.seq == 0 || change.version.origin != change.origin) {
+      return common::invalid_value("change " + to_string(change.version) + " seq " +
+                                       std::to_string(change.seq) + " of " + change.key,
+                                   "origin and seq must be non-zero and match the version");
+    }
+    requests.emplace_back(Request::Kind::apply, change);
   }
-  Request request(Request::Kind::apply, change);
+  std::vector<CommitQueue::Entry*> entries;
+  entries.reserve(requests.size());
+  for (Request& request : requests) entries.push_back(&request);
+  impl_->queue.submit(entries);
+  size_t fresh = 0;
+  for (const Request& request : requests) {
+    if (!request.status) return request.status.error();
+    fresh += request.written ? 1 : 0;
+  }
+  return fresh;
+}
+
+common::Status Store::skip(OriginId origin, uint64_t upto) {
+  if (origin == 0) return common::invalid_value("skip of origin 0", "origin must be non-zero");
+  Request request(Request::Kind::skip, Change{origin, upto, {0, origin}, {}, std::nullopt});
   impl_->queue.submit(request);
-  if (!request.status) return request.status.error();
-  return request.written;
+  return request.status;
+}
+
+Summary Store::compacted() const {
+  const std::lock_guard lock(impl_->write_mutex);
+  return impl_->writer.compacted();
+}
+
+Promise Store::promise() const {
+  const std::lock_guard lock(impl_->write_mutex);
+  return Promise{impl_->id, impl_->own_seq, impl_->clock.last()};
 }
 
 Summary Store::summary() const { return impl_->summary.contiguous(); }
@@ -275,23 +327,14 @@ std::string Store::digest() const {
   return impl_->read<std::string>({}, [](Reader& reader) { return reader.digest(); });
 }
 
-// Safe because every peer already has each change purged here: (1) the change-log rows stay, so a
-// change sent again (the delete itself, or any covered write it beat) is refused by apply() on its
-// (origin, seq) before any version is compared; (2) a value NULLed in the log is one its key no
-// longer shows anywhere (a newer change beat it on every server that has both), so a peer that
-// catches up from the log later and reads it as a delete ends in the same state. What it does
-// not cover: a write older than the tombstone that no peer has yet (a partition that outlives
-// the purge); the caller makes that unlikely by purging with summaries old enough.
-void Store::purge_tombstones(const Summary& everyone_has) {
+// Both drops are safe by what the caller proved (store.hpp): a superseded change everyone holds
+// is never asked for again (a peer that lost its data and starts over is sent a skip() past it,
+// and the change that superseded it reaches it on its own), and its (origin, seq) stays known
+// through compacted(), so a copy still in flight is refused without its row. A tombstone older
+// than the horizon has been applied everywhere, after every write it beat.
+common::Result<CompactionResult> Store::compact(const Compaction& compaction) {
   const std::lock_guard lock(impl_->write_mutex);
-  for (const auto& [origin, upto] : everyone_has) {
-    uint64_t& done = impl_->purged_upto[origin];
-    if (auto purged = impl_->writer.purge(origin, done, upto); !purged) {
-      common::log("store: purge of ", origin, ": ", purged.error().message);
-      continue;
-    }
-    done = std::max(done, upto);
-  }
+  return impl_->writer.compact(compaction);
 }
 
 void Store::add_listener(Listener listener) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,26 @@ struct Entry {
 // Highest contiguous sequence number per origin: what a server has of each origin's log.
 using Summary = std::map<OriginId, uint64_t>;
 
+// A local write as committed.
+struct Committed {
+  Change change;
+  bool replaced = false;  // the key held a live value before (PUT answers 200, else 201)
+};
+
+// What Store::compact may drop, as replication has proved it.
+struct Compaction {
+  // Per origin, a seq that every server holds (every peer acknowledged it, and so did we): the
+  // superseded changes up to there matter to nobody any more.
+  Summary everyone_has;
+  // No change with an hlc <= horizon can still arrive at any server (see Promise in version.hpp):
+  // a tombstone that old can go, nothing it beat can come back. 0: nothing proved.
+  uint64_t horizon = 0;
+};
+struct CompactionResult {
+  uint64_t superseded = 0;  // change-log rows dropped
+  uint64_t tombstones = 0;  // tombstones dropped
+};
+
 class Store {
  public:
   struct Options {
@@ -49,10 +70,12 @@ class Store {
 
   OriginId id() const;
 
-  // Local writes: durable when they return. put() of a key whose value is unchanged still writes
-  // a new version. remove() of an absent (or already deleted) key writes nothing and returns
-  // nullopt.
-  common::Result<Change> put(std::string_view key, std::string_view value);
+  // Local writes: durable when they return. A local write's version is above the key's current
+  // one even when the clock is behind it (a tombstone from a peer whose clock runs ahead), so a
+  // write this server acknowledges is what it returns until a later change to the key. put() of
+  // a key whose value is unchanged still writes a new version. remove() of an absent (or already
+  // deleted) key writes nothing and returns nullopt.
+  common::Result<Committed> put(std::string_view key, std::string_view value);
   common::Result<std::optional<Change>> remove(std::string_view key);
 
   // Reads. A deleted key reads as absent.
@@ -60,15 +83,26 @@ class Store {
   // Live keys starting with `prefix`, in key order, at most `limit`.
   std::vector<Entry> list(std::string_view prefix, size_t limit) const;
 
-  // Replication. apply(): true when the change was new to the change log (false: already had it;
-  // nothing written). Observes the change's hlc on the clock. Durable when it returns.
+  // Replication. apply(): true when the change was new here (false: already had it, by its
+  // (origin, seq); nothing written). Observes the change's hlc on the clock. Durable when it
+  // returns. apply_all(): the same for a run of changes committed together; how many were new.
   common::Result<bool> apply(const Change& change);
+  common::Result<size_t> apply_all(std::span<const Change> changes);
+  // A peer's catch-up says `origin`'s log up to `upto` holds nothing more for us (it sent every
+  // row it has there; the others were superseded by changes that reach us on their own). Durable
+  // when it returns.
+  common::Status skip(OriginId origin, uint64_t upto);
   Summary summary() const;
-  // Changes of `origin` with seq > after, in seq order, at most `limit`.
+  // Per origin, the seq up to which the change log may lack rows: a peer behind that must be
+  // sent a skip() after the rows there are.
+  Summary compacted() const;
+  // Changes of `origin` with seq > after, in seq order, at most `limit`. Below compacted() the
+  // seqs may have gaps.
   std::vector<Change> changes_after(OriginId origin, uint64_t after, size_t limit) const;
-  // Drops tombstones (and their change-log rows' values) whose change every peer has, i.e. whose
-  // seq is <= the peers' common summary for its origin.
-  void purge_tombstones(const Summary& everyone_has);
+  // This server's promise (version.hpp), taken atomically with the writes it covers.
+  Promise promise() const;
+  // Drops the superseded changes everyone holds and the tombstones older than the horizon.
+  common::Result<CompactionResult> compact(const Compaction& compaction);
 
   // A digest of the live contents (keys, values, versions), equal on servers that agree.
   std::string digest() const;

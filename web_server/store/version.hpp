@@ -34,4 +34,15 @@ struct Change {
   std::optional<std::string> value;  // nullopt: a delete (a tombstone)
 };
 
+// What an origin promises about the changes it has yet to make: none after `seq` will carry an
+// hlc <= `hlc` (its clock only grows, and every later write takes a timestamp past it). A server
+// that has `origin`'s log up to `seq` thus holds every change of that origin older than `hlc`;
+// once every server does, for every origin, nothing older than `hlc` can still arrive anywhere.
+struct Promise {
+  OriginId origin = 0;
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
+  bool operator==(const Promise&) const = default;
+};
+
 }  // namespace web::store
