@@ -415,5 +415,102 @@ TEST(ReplicationTest, HostileBytesAndAWrongSecretLeaveTheStoreUntouched) {
   EXPECT_TRUE(eventually([&] { return cluster.value(0, "after") == "y"; }, 30s));
 }
 
+// What GET /replication says of the store's compaction, e.g. "tombstones_dropped".
+uint64_t compaction(Cluster& cluster, size_t i, const std::string& field) {
+  const auto status = cluster.status(i);
+  if (!status.is_object() || !status.contains("compaction")) return 0;
+  return status["compaction"].value(field, uint64_t{0});
+}
+
+void compact_often(Cluster& cluster) {
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    cluster[i].extra = {"--compact-interval", "100ms"};
+  }
+}
+
+// The tracker's reproduction: r0 cannot reach its peers (mute) or they cannot reach it (deaf)
+// while it overwrites a key that r1 deletes just after, for many compaction passes. Once healed,
+// the delete, the larger version, holds everywhere; the tombstone goes only after that.
+class OneWayLinkTest : public testing::TestWithParam<bool> {};
+
+TEST_P(OneWayLinkTest, AnOlderWriteNeverResurrectsAKeyDeletedMeanwhile) {
+  const bool mute = GetParam();
+  Cluster cluster(3);
+  compact_often(cluster);
+  LinkCutter r0_to_r1(cluster[1].repl), r0_to_r2(cluster[2].repl);
+  LinkCutter r1_to_r0(cluster[0].repl), r2_to_r0(cluster[0].repl);
+  cluster[0].peers = {r0_to_r1.address(), r0_to_r2.address()};
+  cluster[1].peers = {r1_to_r0.address(), cluster[2].repl};
+  cluster[2].peers = {r2_to_r0.address(), cluster[1].repl};
+  cluster.start_all();
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/k", "first").status));
+  ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  std::vector<LinkCutter*> cut = mute ? std::vector{&r0_to_r1, &r0_to_r2}
+                                      : std::vector{&r1_to_r0, &r2_to_r0};
+  for (LinkCutter* cutter : cut) cutter->cut();
+
+  const Reply put = http(cluster[0].http, "PUT", "/kv/k", "older");
+  ASSERT_EQ(put.status, 200) << put.raw;
+  std::this_thread::sleep_for(200ms);  // the delete must carry the larger version
+  const Reply removed = http(cluster[1].http, "DELETE", "/kv/k");
+  ASSERT_EQ(removed.status, 204) << removed.raw;
+  ASSERT_GT(version_order(removed.version), version_order(put.version));
+  const uint64_t passes = compaction(cluster, 1, "passes");
+  ASSERT_TRUE(eventually([&] { return compaction(cluster, 1, "passes") >= passes + 20; }, 30s));
+  EXPECT_EQ(compaction(cluster, 1, "tombstones_dropped"), 0u) << "r0's write may still come";
+
+  for (LinkCutter* cutter : cut) cutter->restore();
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    EXPECT_EQ(cluster.value(i, "k"), "<404>") << cluster[i].name;
+  }
+  // Stable now: the tombstone goes everywhere, and nothing comes back.
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    EXPECT_TRUE(eventually([&] { return compaction(cluster, i, "tombstones_dropped") >= 1; }, 30s))
+        << cluster[i].name << ": " << cluster.status(i).dump();
+    EXPECT_EQ(cluster.value(i, "k"), "<404>") << cluster[i].name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Ways, OneWayLinkTest, testing::Values(true, false),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Mute" : "Deaf";
+                         });
+
+TEST(ReplicationTest, AWipedServerCatchesUpFromACompactedLog) {
+  Cluster cluster(2);
+  compact_often(cluster);
+  cluster.full_mesh();
+  cluster.start_all();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/hot", std::to_string(i)).status));
+  }
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/gone", "x").status));
+  ASSERT_EQ(http(cluster[0].http, "DELETE", "/kv/gone").status, 204);
+  ASSERT_TRUE(is_2xx(http(cluster[1].http, "PUT", "/kv/from-r1", "y").status));
+  ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  ASSERT_TRUE(eventually([&] {
+    return compaction(cluster, 0, "superseded_dropped") >= 49 &&
+           compaction(cluster, 0, "tombstones_dropped") >= 1;
+  }, 30s)) << cluster.status(0).dump();
+
+  cluster.kill(1);
+  std::filesystem::remove_all(cluster[1].dir);
+  cluster.start(1);  // a new origin, with nothing
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  EXPECT_EQ(cluster.value(1, "hot"), "49");
+  EXPECT_EQ(cluster.value(1, "gone"), "<404>");
+  EXPECT_EQ(cluster.value(1, "from-r1"), "y");
+  // It takes part again: its writes reach r0, and deletes still become stable and go.
+  ASSERT_TRUE(is_2xx(http(cluster[1].http, "PUT", "/kv/after", "z").status));
+  ASSERT_EQ(http(cluster[1].http, "DELETE", "/kv/from-r1").status, 204);
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  const uint64_t dropped = compaction(cluster, 0, "tombstones_dropped");
+  EXPECT_TRUE(eventually([&] { return compaction(cluster, 0, "tombstones_dropped") > dropped; },
+                         30s))
+      << cluster.status(0).dump();
+  EXPECT_EQ(cluster.value(0, "from-r1"), "<404>");
+}
+
 }  // namespace
 }  // namespace harness

@@ -33,6 +33,7 @@ PeerTable::PeerTable(std::vector<std::string> addresses) {
 
 void PeerTable::connected(size_t peer, store::OriginId origin) {
   std::lock_guard lock(mutex_);
+  if (peers_[peer].origin && *peers_[peer].origin != origin) replaced_.insert(*peers_[peer].origin);
   peers_[peer].connected = true;
   peers_[peer].origin = origin;
   peers_[peer].last_heard = Clock::now();
@@ -104,6 +105,20 @@ std::set<store::OriginId> PeerTable::known_origins() const {
     for (const auto& entry : *peer.acknowledged) origins.insert(entry.first);
   }
   return origins;
+}
+
+std::set<store::OriginId> PeerTable::replaced_origins() const {
+  std::lock_guard lock(mutex_);
+  return replaced_;
+}
+
+uint64_t PeerTable::highest_acknowledged(store::OriginId origin) const {
+  std::lock_guard lock(mutex_);
+  uint64_t highest = 0;
+  for (const Peer& peer : peers_) {
+    if (peer.acknowledged) highest = std::max(highest, seq_of(*peer.acknowledged, origin));
+  }
+  return highest;
 }
 
 nlohmann::json PeerTable::status(const store::Summary& ours) const {

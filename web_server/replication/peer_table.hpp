@@ -48,6 +48,10 @@ class PeerTable {
   // The origins of the peers (as learnt when our links to them came up) and every origin some
   // peer acknowledged having.
   std::set<store::OriginId> known_origins() const;
+  // Origins a peer had before its link came up with another one (its data folder was wiped).
+  std::set<store::OriginId> replaced_origins() const;
+  // The highest seq of `origin` that any peer acknowledged.
+  uint64_t highest_acknowledged(store::OriginId origin) const;
 
   // The "peers" array of GET /replication; lag is measured against `ours`.
   nlohmann::json status(const store::Summary& ours) const;
@@ -65,6 +69,7 @@ class PeerTable {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::vector<Peer> peers_;
+  std::set<store::OriginId> replaced_;
 };
 
 }  // namespace web::replication

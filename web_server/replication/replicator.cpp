@@ -3,8 +3,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
+#include "common/log.hpp"
 #include "web_server/replication/inbound_link.hpp"
 
 namespace web::replication {
@@ -64,9 +66,10 @@ void Replicator::stop() {
 // Floors: per origin, the lowest seq held by every peer and by us. Origins: every one that any
 // server is known to have written from, and every peer's own, quiet or not.
 std::optional<store::Compaction> Replicator::proof() {
+  const store::Summary ours = store_.summary();
+  retire_replaced(ours);
   const auto acknowledged = peers_.everyone_has();
   if (!acknowledged) return std::nullopt;
-  const store::Summary ours = store_.summary();
   store::Compaction compaction;
   for (const auto& [origin, seq] : *acknowledged) {
     const auto held = ours.find(origin);
@@ -79,6 +82,25 @@ std::optional<store::Compaction> Replicator::proof() {
   stability_.heard(store_.promise());
   compaction.horizon = stability_.horizon(compaction.everyone_has, origins).value_or(0);
   return compaction;
+}
+
+void Replicator::retire_replaced(const store::Summary& ours) {
+  const store::Summary retired = store_.retired();
+  for (const store::OriginId old : peers_.replaced_origins()) {
+    if (retired.contains(old)) continue;
+    const auto held = ours.find(old);
+    const uint64_t last = std::max(held == ours.end() ? 0 : held->second,
+                                   peers_.highest_acknowledged(old));
+    if (auto kept = store_.retire(old, last); !kept) {
+      common::log("replication: retiring origin ", origin_hex(old), ": ", kept.error().message);
+      continue;
+    }
+    common::log("replication: origin ", origin_hex(old), " was replaced by a new one at its ",
+                "address; it is retired after seq ", last);
+  }
+  for (const auto& [origin, last] : store_.retired()) {
+    stability_.heard(store::Promise{origin, last, std::numeric_limits<uint64_t>::max()});
+  }
 }
 
 std::optional<std::string> Replicator::refuse_write() const {

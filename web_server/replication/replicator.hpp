@@ -59,6 +59,10 @@ class Replicator final : public Quorum {
   // tombstones older than the stability horizon (stability.hpp). nullopt until every peer has
   // been heard from.
   std::optional<store::Compaction> proof();
+  // A peer that came back as a new origin leaves its old one silent for good: the old one's
+  // final promise (nothing after the last seq anyone holds, ever) keeps the horizon moving. Kept
+  // in the store, and passed on to every peer in PROGRESS.
+  void retire_replaced(const store::Summary& ours);
 
   store::Store& store_;
   const ReplicatorOptions options_;

@@ -14,7 +14,8 @@ namespace {
 // key. changelog holds the changes applied here by (origin, seq), for relaying, less those
 // compacted away: compacted says, per origin, up to which seq rows may be missing (superseded
 // changes every peer has, or a stretch a peer's catch-up skipped over) while the server holds
-// the effect of all of them.
+// the effect of all of them. retired lists origins that will write no more (a peer's data folder
+// was wiped and it came back as a new origin) with the last seq known of each.
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB, hlc INTEGER NOT NULL, "
     "origin INTEGER NOT NULL, seq INTEGER NOT NULL);"
@@ -23,6 +24,7 @@ constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS changelog(origin INTEGER NOT NULL, seq INTEGER NOT NULL, "
     "hlc INTEGER NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY(origin, seq));"
     "CREATE TABLE IF NOT EXISTS compacted(origin INTEGER PRIMARY KEY, upto INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS retired(origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 common::Status make_folder(const std::string& path) {

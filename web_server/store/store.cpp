@@ -327,6 +327,21 @@ std::string Store::digest() const {
   return impl_->read<std::string>({}, [](Reader& reader) { return reader.digest(); });
 }
 
+common::Status Store::retire(OriginId origin, uint64_t last_seq) {
+  const std::lock_guard lock(impl_->write_mutex);
+  return impl_->writer.retire(origin, last_seq);
+}
+
+Summary Store::retired() const {
+  const std::lock_guard lock(impl_->write_mutex);
+  auto retired = impl_->writer.retired();
+  if (!retired) {
+    common::log("store: ", retired.error().message);
+    return {};
+  }
+  return std::move(*retired);
+}
+
 // Both drops are safe by what the caller proved (store.hpp): a superseded change everyone holds
 // is never asked for again (a peer that lost its data and starts over is sent a skip() past it,
 // and the change that superseded it reaches it on its own), and its (origin, seq) stays known

@@ -101,6 +101,10 @@ class Store {
   std::vector<Change> changes_after(OriginId origin, uint64_t after, size_t limit) const;
   // This server's promise (version.hpp), taken atomically with the writes it covers.
   Promise promise() const;
+  // Origins that write no more (a peer that came back as a new origin), with the last seq known
+  // of each; retire() keeps the first seq recorded for an origin.
+  common::Status retire(OriginId origin, uint64_t last_seq);
+  Summary retired() const;
   // Drops the superseded changes everyone holds and the tombstones older than the horizon.
   common::Result<CompactionResult> compact(const Compaction& compaction);
 

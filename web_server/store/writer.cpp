@@ -52,6 +52,8 @@ common::Status Writer::prepare() {
       {&max_seq_, "SELECT MAX(seq) FROM changelog WHERE origin = ?1"},
       {&all_seqs_, "SELECT origin, seq FROM changelog ORDER BY origin, seq"},
       {&all_compacted_, "SELECT origin, upto FROM compacted"},
+      {&retire_, "INSERT OR IGNORE INTO retired(origin, seq) VALUES (?1, ?2)"},
+      {&all_retired_, "SELECT origin, seq FROM retired"},
   };
   for (const Spec& spec : specs) {
     auto statement = db_.prepare(spec.sql);
@@ -203,6 +205,26 @@ common::Result<CompactionResult> Writer::compact(const Compaction& compaction) {
   });
   if (!done) return done.error();
   return result;
+}
+
+common::Status Writer::retire(OriginId origin, uint64_t last_seq) {
+  return transaction([&]() -> common::Result<bool> {
+    if (auto done = sqlite::Run(retire_).bind(1, origin).bind(2, last_seq).run(); !done) {
+      return done.error();
+    }
+    return true;
+  });
+}
+
+common::Result<Summary> Writer::retired() {
+  Summary retired;
+  sqlite::Run run(all_retired_);
+  for (;;) {
+    auto row = run.step();
+    if (!row) return row.error();
+    if (!*row) return retired;
+    retired[run.u64(0)] = run.u64(1);
+  }
 }
 
 common::Result<uint64_t> Writer::max_seq(OriginId origin) {

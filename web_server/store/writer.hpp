@@ -48,6 +48,10 @@ class Writer {
   // One transaction: see Store::compact.
   common::Result<CompactionResult> compact(const Compaction& compaction);
 
+  // One transaction: records that `origin` writes no more, its last seq being `last_seq`.
+  common::Status retire(OriginId origin, uint64_t last_seq);
+  common::Result<Summary> retired();
+
   // Per origin, the seq up to which its rows may be missing (committed state).
   const Summary& compacted() const { return compacted_; }
   common::Result<uint64_t> max_seq(OriginId origin);
@@ -66,7 +70,7 @@ class Writer {
   sqlite::Statement begin_, commit_, rollback_;
   sqlite::Statement insert_change_, current_, upsert_, save_hlc_, set_compacted_;
   sqlite::Statement erase_change_, drop_superseded_, stable_tombstones_, erase_kv_;
-  sqlite::Statement max_seq_, all_seqs_, all_compacted_;
+  sqlite::Statement max_seq_, all_seqs_, all_compacted_, retire_, all_retired_;
   Summary compacted_;
   Summary pending_compacted_;  // set inside the open transaction; kept only if it commits
 };

@@ -1,0 +1,82 @@
+#include "web_server/replication/stability.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace web::replication {
+namespace {
+
+constexpr store::OriginId kA = 0xa, kB = 0xb;
+
+struct HorizonCase {
+  std::string name;
+  std::vector<store::Promise> heard;
+  store::Summary everyone_has;
+  std::set<store::OriginId> origins;
+  std::optional<uint64_t> horizon;
+};
+
+class StabilityHorizonTest : public testing::TestWithParam<HorizonCase> {};
+
+TEST_P(StabilityHorizonTest, IsTheOldestBestPromiseEveryServerHolds) {
+  const HorizonCase& c = GetParam();
+  Stability stability;
+  stability.heard(c.heard);
+  EXPECT_EQ(stability.horizon(c.everyone_has, c.origins), c.horizon);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, StabilityHorizonTest,
+    testing::Values(
+        HorizonCase{"NoOrigins", {{kA, 0, 50}}, {}, {}, std::nullopt},
+        HorizonCase{"AnOriginNeverHeardFrom", {{kA, 0, 50}}, {}, {kA, kB}, std::nullopt},
+        HorizonCase{"QuietOriginsPromiseTheirClocks", {{kA, 0, 50}, {kB, 0, 70}}, {}, {kA, kB}, 50},
+        HorizonCase{"APromisePastWhatEveryoneHoldsIsNotUsable", {{kA, 5, 50}}, {{kA, 4}}, {kA},
+                    std::nullopt},
+        HorizonCase{"TheNewestPromiseWithinTheFloorCounts",
+                    {{kA, 2, 20}, {kA, 4, 40}, {kA, 6, 60}}, {{kA, 5}}, {kA}, 40},
+        HorizonCase{"TheSlowestOriginHoldsItBack",
+                    {{kA, 3, 90}, {kB, 1, 30}, {kB, 9, 95}}, {{kA, 3}, {kB, 8}}, {kA, kB}, 30},
+        HorizonCase{"OriginsOutsideTheSetDoNotCount", {{kA, 1, 10}, {kB, 1, 99}}, {{kB, 1}},
+                    {kB}, 99}),
+    [](const testing::TestParamInfo<HorizonCase>& info) { return info.param.name; });
+
+TEST(StabilityTest, LatestIsTheNewestPromiseOfEachOrigin) {
+  Stability stability;
+  stability.heard(std::vector<store::Promise>{{kA, 1, 10}, {kB, 0, 5}, {kA, 3, 30}});
+  stability.heard(store::Promise{kA, 2, 20});
+  EXPECT_EQ(stability.latest(), (std::vector<store::Promise>{{kA, 3, 30}, {kB, 0, 5}}));
+}
+
+TEST(StabilityTest, DominatedPromisesAddNothing) {
+  Stability stability;
+  stability.heard(store::Promise{kA, 2, 50});
+  stability.heard(store::Promise{kA, 3, 40});  // a later seq with an older clock: says less
+  stability.heard(store::Promise{kA, 2, 45});  // the same seq, older
+  EXPECT_EQ(stability.horizon({{kA, 3}}, {kA}), 50u);
+  stability.heard(store::Promise{kA, 2, 60});  // the same seq, newer: replaces it
+  EXPECT_EQ(stability.latest(), (std::vector<store::Promise>{{kA, 2, 60}}));
+}
+
+TEST(StabilityTest, ABusyOriginKeepsAnOldPromiseUsableWhileItsNewOnesAreNot) {
+  Stability stability;
+  const uint64_t heard = 3 * Stability::kKeptPerOrigin;
+  for (uint64_t seq = 1; seq <= heard; ++seq) stability.heard(store::Promise{kA, seq, seq * 10});
+  EXPECT_EQ(stability.latest().back(), (store::Promise{kA, heard, heard * 10}));
+  // Everyone holds only the start of the log: the first promise is still there to count.
+  EXPECT_EQ(stability.horizon({{kA, 1}}, {kA}), 10u);
+  EXPECT_EQ(stability.horizon({{kA, heard}}, {kA}), heard * 10);
+}
+
+TEST(StabilityTest, OriginZeroIsIgnored) {
+  Stability stability;
+  stability.heard(store::Promise{0, 1, 10});
+  EXPECT_TRUE(stability.latest().empty());
+}
+
+}  // namespace
+}  // namespace web::replication
