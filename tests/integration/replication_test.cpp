@@ -477,7 +477,7 @@ INSTANTIATE_TEST_SUITE_P(Ways, OneWayLinkTest, testing::Values(true, false),
                            return info.param ? "Mute" : "Deaf";
                          });
 
-TEST(ReplicationTest, AWipedServerCatchesUpFromACompactedLog) {
+TEST(ReplicationTest, AWipedServerCatchesUpOnTheLiveKeysAndItsOldOriginRetires) {
   Cluster cluster(2);
   compact_often(cluster);
   cluster.full_mesh();
@@ -489,10 +489,8 @@ TEST(ReplicationTest, AWipedServerCatchesUpFromACompactedLog) {
   ASSERT_EQ(http(cluster[0].http, "DELETE", "/kv/gone").status, 204);
   ASSERT_TRUE(is_2xx(http(cluster[1].http, "PUT", "/kv/from-r1", "y").status));
   ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
-  ASSERT_TRUE(eventually([&] {
-    return compaction(cluster, 0, "superseded_dropped") >= 49 &&
-           compaction(cluster, 0, "tombstones_dropped") >= 1;
-  }, 30s)) << cluster.status(0).dump();
+  ASSERT_TRUE(eventually([&] { return compaction(cluster, 0, "tombstones_dropped") >= 1; }, 30s))
+      << cluster.status(0).dump();
 
   cluster.kill(1);
   std::filesystem::remove_all(cluster[1].dir);

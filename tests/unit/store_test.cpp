@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -58,7 +59,8 @@ std::string query(const std::filesystem::path& file, const char* sql) {
 // Runs `sql` on a read-write connection of the test's own, e.g. to plant a trigger.
 void exec(const std::filesystem::path& file, const char* sql) {
   sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+            SQLITE_OK);
   EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
 }
@@ -78,6 +80,11 @@ class StoreTest : public testing::Test {
     auto opened = Store::open({file().string()});
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
+  }
+
+  // The change log of `origin`: its current changes past `after`.
+  std::vector<Change> log_of(OriginId origin, uint64_t after, size_t limit) const {
+    return store_->changes_between(origin, after, std::numeric_limits<uint64_t>::max(), limit);
   }
 
   std::optional<std::string> value_of(std::string_view key) const {
@@ -115,7 +122,7 @@ TEST_F(StoreTest, PutOfTheSameValueWritesANewVersion) {
 TEST_F(StoreTest, EmptyValueIsAValueNotADelete) {
   ASSERT_TRUE(store_->put("k", ""));
   ASSERT_EQ(value_of("k"), "");
-  EXPECT_EQ(store_->changes_after(store_->id(), 0, 10).at(0).value, "");
+  EXPECT_EQ(log_of(store_->id(), 0, 10).at(0).value, "");
 }
 
 TEST_F(StoreTest, BinaryValuesRoundTrip) {
@@ -174,14 +181,14 @@ TEST_F(StoreTest, RemoveDeletesAndRemovingAgainWritesNothing) {
   ASSERT_TRUE(absent);
   EXPECT_FALSE(*absent);
   EXPECT_EQ(store_->summary()[store_->id()], 2u);
-  EXPECT_EQ(store_->changes_after(store_->id(), 0, 100).size(), 2u);
+  EXPECT_EQ(log_of(store_->id(), 0, 100).size(), 1u);  // the put was superseded: only the delete
 }
 
 TEST_F(StoreTest, CreatesTheFileWithWalAndTheSchema) {
   EXPECT_TRUE(std::filesystem::exists(file()));
   ASSERT_TRUE(store_->put("k", "v"));
   EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM kv"), 1);
-  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM changelog"), 1);
+  EXPECT_EQ(count(file(), "SELECT contiguous FROM progress"), 1);
   EXPECT_EQ(count(file(), "SELECT value FROM meta WHERE name = 'hlc'"),
             static_cast<int64_t>(store_->get("k")->version.hlc));
   EXPECT_NE(store_->id(), 0u);
@@ -246,7 +253,7 @@ TEST_F(StoreTest, ApplyIsIdempotent) {
   ASSERT_TRUE(forged);
   EXPECT_FALSE(*forged);
   EXPECT_EQ(value_of("k"), "v");
-  EXPECT_EQ(store_->changes_after(kA, 0, 10).size(), 1u);
+  EXPECT_EQ(log_of(kA, 0, 10).size(), 1u);
 }
 
 TEST_F(StoreTest, ApplyRejectsMalformedChanges) {
@@ -279,8 +286,10 @@ TEST_P(StoreLwwTest, LastWriterWinsByHlcThenOrigin) {
   ASSERT_TRUE(applied && *applied);
   EXPECT_EQ(value_of("k"), c.incoming_wins ? "incoming" : "existing");
   EXPECT_EQ(won, std::vector<bool>{c.incoming_wins});
-  // Both are in the log either way, for relaying.
-  EXPECT_EQ(store_->changes_after(c.incoming.origin, 0, 10).size(), 1u);
+  // The loser leaves no trace but its seq, held (a peer never needs it: it gets the winner).
+  EXPECT_EQ(log_of(c.incoming.origin, 0, 10).size(), c.incoming_wins ? 1u : 0u);
+  EXPECT_EQ(log_of(c.existing.origin, 0, 10).size(), c.incoming_wins ? 0u : 1u);
+  EXPECT_EQ(store_->summary().at(c.incoming.origin), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -329,20 +338,22 @@ TEST_F(StoreTest, SummaryIsTheHighestContiguousSeqPerOrigin) {
   EXPECT_EQ(store_->summary(), (Summary{{kA, 3}, {kB, 0}, {store_->id(), 1}}));
   ASSERT_TRUE(store_->apply(change(kA, 4, t + 4, "a4", "v")));
   EXPECT_EQ(store_->summary()[kA], 5u);
-  reopen();  // rebuilt from the log, gaps included
-  EXPECT_EQ(store_->summary(), (Summary{{kA, 5}, {kB, 0}, {store_->id(), 1}}));
+  reopen();  // the contiguous part is kept; seq 7 and kB's 2, past gaps, are sent again
+  EXPECT_EQ(store_->summary(), (Summary{{kA, 5}, {store_->id(), 1}}));
   ASSERT_TRUE(store_->apply(change(kA, 6, t + 6, "a6", "v")));
+  EXPECT_EQ(store_->summary()[kA], 6u);
+  ASSERT_TRUE(*store_->apply(change(kA, 7, t + 7, "a7", "v")));
   EXPECT_EQ(store_->summary()[kA], 7u);
 }
 
-TEST_F(StoreTest, ChangesAfterListsAnOriginsLogInSeqOrder) {
+TEST_F(StoreTest, ChangesBetweenListsAnOriginsLogInSeqOrder) {
   const uint64_t t = hlc_at();
   for (const uint64_t seq : {3, 1, 4, 2, 6}) {
     ASSERT_TRUE(store_->apply(change(kA, seq, t + seq, "k" + std::to_string(seq),
                                      seq == 4 ? std::nullopt : std::optional<std::string>("v"))));
   }
   ASSERT_TRUE(store_->apply(change(kB, 1, t, "b", "v")));
-  const std::vector<Change> got = store_->changes_after(kA, 1, 3);
+  const std::vector<Change> got = log_of(kA, 1, 3);
   ASSERT_EQ(got.size(), 3u);
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(got[i].seq, i + 2);
@@ -352,57 +363,54 @@ TEST_F(StoreTest, ChangesAfterListsAnOriginsLogInSeqOrder) {
   }
   EXPECT_FALSE(got[2].value);
   EXPECT_EQ(got[0].value, "v");
-  EXPECT_EQ(store_->changes_after(kA, 4, 100).size(), 1u);
-  EXPECT_TRUE(store_->changes_after(kA, 6, 100).empty());
-  EXPECT_TRUE(store_->changes_after(kC, 0, 100).empty());
+  EXPECT_EQ(log_of(kA, 4, 100).size(), 1u);
+  EXPECT_TRUE(log_of(kA, 6, 100).empty());
+  EXPECT_TRUE(log_of(kC, 0, 100).empty());
 }
 
-int64_t log_rows(const std::filesystem::path& file) {
-  return count(file, "SELECT COUNT(*) FROM changelog");
-}
+int64_t rows(const std::filesystem::path& file) { return count(file, "SELECT COUNT(*) FROM kv"); }
 
-TEST_F(StoreTest, CompactionDropsSupersededChangesEveryoneHoldsAndKeepsTheirSeqsKnown) {
+TEST_F(StoreTest, ASupersededChangeLeavesNoTraceAndItsSeqStaysHeld) {
   const OriginId me = store_->id();
   ASSERT_TRUE(store_->put("k", "old"));   // seq 1: superseded by seq 2
-  ASSERT_TRUE(store_->put("k", "new"));   // seq 2: current
-  ASSERT_TRUE(store_->put("live", "v"));  // seq 3: current
-  ASSERT_TRUE(store_->compact({{{me, 1}}, 0}));
-  EXPECT_EQ(log_rows(file()), 2);
-  EXPECT_EQ(store_->compacted(), (Summary{{me, 1}}));
+  ASSERT_TRUE(store_->put("k", "new"));   // seq 2
+  ASSERT_TRUE(store_->put("live", "v"));  // seq 3
+  const auto log = log_of(me, 0, 10);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].seq, 2u);
+  EXPECT_EQ(log[1].seq, 3u);
+  EXPECT_EQ(store_->changes_between(me, 0, 2, 10).size(), 1u) << "up to seq 2";
   EXPECT_EQ(store_->summary(), (Summary{{me, 3}}));
-  // A copy of the dropped change still in flight is recognised without its row.
-  const Change dropped{me, 1, {1, me}, "k", "old"};
-  EXPECT_FALSE(*store_->apply(dropped));
+  // A copy of the superseded change still in flight is recognised without its row.
+  EXPECT_FALSE(*store_->apply(Change{me, 1, {1, me}, "k", "old"}));
   EXPECT_EQ(value_of("k"), "new");
-  // A current change inside the compacted stretch leaves as soon as it is superseded.
-  ASSERT_TRUE(store_->compact({{{me, 3}}, 0}));
-  EXPECT_EQ(log_rows(file()), 2);
-  ASSERT_TRUE(store_->put("k", "newer"));  // seq 4 supersedes seq 2
-  EXPECT_EQ(log_rows(file()), 2);          // seq 3 and seq 4
-  EXPECT_EQ(store_->changes_after(me, 0, 10).front().seq, 3u);
+  // Many writes to one key leave one row.
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(store_->put("k", std::to_string(i)));
+  EXPECT_EQ(rows(file()), 2);
 }
 
-TEST_F(StoreTest, TombstonesGoOnlyPastTheHorizonAndInsideTheFloors) {
+TEST_F(StoreTest, TombstonesGoOnlyPastTheHorizonAndWithinWhatEveryoneHolds) {
   const OriginId me = store_->id();
-  ASSERT_TRUE(store_->put("k", "x"));                 // seq 1
-  const auto k_gone = *store_->remove("k");           // seq 2
-  ASSERT_TRUE(store_->put("j", "y"));                 // seq 3
-  const auto j_gone = *store_->remove("j");           // seq 4
+  ASSERT_TRUE(store_->put("k", "x"));        // seq 1
+  const auto k_gone = *store_->remove("k");  // seq 2
+  ASSERT_TRUE(store_->put("j", "y"));        // seq 3
+  const auto j_gone = *store_->remove("j");  // seq 4
   ASSERT_TRUE(k_gone && j_gone);
-  const auto tombstones = [&] { return count(file(), "SELECT COUNT(*) FROM kv WHERE value IS NULL"); };
-  // A horizon past both, but floors that hold neither delete: both stay.
-  ASSERT_TRUE(store_->compact({{{me, 1}}, j_gone->version.hlc}));
-  EXPECT_EQ(tombstones(), 2);
-  // Floors that hold both, a horizon past k's only.
+  // A horizon past both, but what everyone holds covers neither delete: both stay.
+  const auto none = store_->compact({{{me, 1}}, j_gone->version.hlc});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 0u);
+  EXPECT_EQ(rows(file()), 2);
+  // Both held everywhere, the horizon past k's only.
   const auto first = store_->compact({{{me, 4}}, k_gone->version.hlc});
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->tombstones, 1u);
-  EXPECT_EQ(tombstones(), 1);
+  EXPECT_EQ(*first, 1u);
   EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM kv WHERE key = 'k'"), 0);
   ASSERT_TRUE(store_->compact({{{me, 4}}, j_gone->version.hlc}));
-  EXPECT_EQ(tombstones(), 0);
-  EXPECT_EQ(log_rows(file()), 0);  // every change was superseded or a stable tombstone
+  EXPECT_EQ(rows(file()), 0);
   EXPECT_EQ(store_->summary(), (Summary{{me, 4}}));
+  EXPECT_FALSE(*store_->apply(Change{me, 2, k_gone->version, "k", std::nullopt}))
+      << "the dropped delete sent again is still recognised";
   // The key can be written again, as a new one.
   const auto again = store_->put("k", "back");
   ASSERT_TRUE(again);
@@ -410,17 +418,38 @@ TEST_F(StoreTest, TombstonesGoOnlyPastTheHorizonAndInsideTheFloors) {
   EXPECT_EQ(again->change.seq, 5u);
 }
 
-TEST_F(StoreTest, OwnSeqSurvivesAReopenWhenItsLastRowsWereCompacted) {
+TEST_F(StoreTest, OwnSeqSurvivesAReopenWhenNoRowOfItsIsLeft) {
   const OriginId me = store_->id();
   ASSERT_TRUE(store_->put("k", "1"));  // seq 1
   ASSERT_TRUE(store_->put("k", "2"));  // seq 2, then beaten by a peer's later write
   ASSERT_TRUE(*store_->apply(change(kA, 1, hlc_at(100), "k", "peer")));
-  ASSERT_TRUE(store_->compact({{{me, 2}, {kA, 1}}, 0}));
-  EXPECT_EQ(store_->changes_after(me, 0, 10).size(), 0u);
+  EXPECT_TRUE(log_of(me, 0, 10).empty());
   reopen();
   EXPECT_EQ(store_->summary(), (Summary{{me, 2}, {kA, 1}}));
   EXPECT_EQ(store_->put("other", "v")->change.seq, 3u);
   EXPECT_EQ(store_->promise(), (Promise{me, 3, store_->promise().hlc}));
+}
+
+TEST_F(StoreTest, AFileWithTheOlderChangeLogIsMigrated) {
+  store_.reset();
+  const auto old = dir_.path() / "old.db";
+  exec(old,
+       "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB, hlc INTEGER NOT NULL, "
+       "origin INTEGER NOT NULL, seq INTEGER NOT NULL);"
+       "CREATE TABLE changelog(origin INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT "
+       "NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY(origin, seq));"
+       "CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+       "INSERT INTO meta VALUES ('origin', 7), ('hlc', 100);"
+       "INSERT INTO kv VALUES ('a', 'x', 90, 7, 2), ('b', 'y', 95, 43690, 1);"
+       "INSERT INTO changelog VALUES (7, 1, 80, 'a', 'w'), (7, 2, 90, 'a', 'x'), "
+       "(43690, 1, 95, 'b', 'y'), (43690, 3, 99, 'c', NULL);");
+  auto opened = Store::open({old.string()});
+  ASSERT_TRUE(opened) << opened.error().message;
+  store_ = std::move(*opened);
+  EXPECT_EQ(store_->summary(), (Summary{{7, 2}, {kA, 1}}));  // kA's 3 was past a gap
+  EXPECT_EQ(value_of("a"), "x");
+  EXPECT_EQ(store_->put("a", "z")->change.seq, 3u);
+  EXPECT_EQ(count(old, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'changelog'"), 0);
 }
 
 TEST_F(StoreTest, LocalWriteBeatsATombstoneFromAClockFarAhead) {
@@ -443,17 +472,17 @@ TEST_F(StoreTest, LocalWriteBeatsATombstoneFromAClockFarAhead) {
   EXPECT_FALSE(value_of("k"));
 }
 
-TEST_F(StoreTest, SkipMarksAStretchOfAnOriginsLogAsHeldAcrossReopens) {
+TEST_F(StoreTest, SkipCountsAStretchOfAnOriginsSeqsAsHeldAcrossReopens) {
   ASSERT_TRUE(*store_->apply(change(kA, 2, hlc_at(), "a", "2")));  // past a gap
+  ASSERT_TRUE(*store_->apply(change(kA, 5, hlc_at(), "e", "5")));  // the skip's own seq
   ASSERT_TRUE(store_->skip(kA, 5));
   EXPECT_EQ(store_->summary().at(kA), 5u);
   EXPECT_FALSE(*store_->apply(change(kA, 3, hlc_at(), "a", "3"))) << "inside the skipped stretch";
   EXPECT_TRUE(*store_->apply(change(kA, 6, hlc_at(), "b", "6")));
   EXPECT_EQ(store_->summary().at(kA), 6u);
-  EXPECT_EQ(store_->compacted().at(kA), 5u);
   reopen();
   EXPECT_EQ(store_->summary().at(kA), 6u);
-  EXPECT_EQ(store_->compacted().at(kA), 5u);
+  EXPECT_EQ(value_of("a"), "2");
   EXPECT_FALSE(store_->skip(0, 5));
 }
 
@@ -759,7 +788,7 @@ TEST_F(StoreGroupCommitTest, WritesQueuedDuringACommitShareTheNextOne) {
 
 TEST_F(StoreGroupCommitTest, AFailedCommitFailsEveryWriteInItAndKeepsNothingOfIt) {
   exec(file(),
-       "CREATE TRIGGER poison BEFORE INSERT ON changelog WHEN NEW.key = 'poison' "
+       "CREATE TRIGGER poison BEFORE INSERT ON kv WHEN NEW.key = 'poison' "
        "BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
   std::vector<std::string> errors;
   std::mutex mutex;
@@ -785,7 +814,7 @@ TEST_F(StoreGroupCommitTest, AFailedCommitFailsEveryWriteInItAndKeepsNothingOfIt
   EXPECT_EQ(value_of("first"), "1");
   EXPECT_EQ(value_of("a"), std::nullopt);
   EXPECT_EQ(value_of("remote"), std::nullopt);
-  EXPECT_EQ(count(file(), "SELECT COUNT(*) FROM changelog"), 1);
+  EXPECT_EQ(count(file(), "SELECT contiguous FROM progress"), 1);
   // The seqs the failed batch took were given back, and the change it lost can come again.
   auto next = store_->put("a", "v");
   ASSERT_TRUE(next);

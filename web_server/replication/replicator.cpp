@@ -130,8 +130,7 @@ std::string Replicator::status_json() const {
     const store::Compactor::Totals totals = compactor_->totals();
     status["compaction"] = {{"passes", totals.passes},
                             {"horizon", totals.horizon},
-                            {"superseded_dropped", totals.dropped.superseded},
-                            {"tombstones_dropped", totals.dropped.tombstones}};
+                            {"tombstones_dropped", totals.tombstones}};
   }
   return status.dump();
 }

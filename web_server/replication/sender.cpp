@@ -36,18 +36,17 @@ void Sender::skip_acknowledged() {
 }
 
 // Appends `change` when it is the next one of its origin; remembers it exists otherwise.
-bool Sender::append_next(std::string& out, const store::Change& change) {
-  if (change.origin == peer_.origin) return true;
+void Sender::append_next(std::string& out, const store::Change& change) {
+  if (change.origin == peer_.origin) return;
   uint64_t& sent = sent_[change.origin];
-  if (change.seq <= sent) return true;
+  if (change.seq <= sent) return;
   if (change.seq != sent + 1) {
     uint64_t& seen = seen_[change.origin];
     seen = std::max(seen, change.seq);
-    return false;
+    return;
   }
   append_frame(out, FrameType::change, encode(change));
   sent = change.seq;
-  return true;
 }
 
 common::Status Sender::flush(std::string& out) {
@@ -57,36 +56,26 @@ common::Status Sender::flush(std::string& out) {
   return sent;
 }
 
-// Below `thinned` (the origin's compacted stretch here) the rows left are sent as they come,
-// gaps and all, and a SKIP then says the peer holds the stretch; above it, strictly in order.
-common::Status Sender::catch_up(store::OriginId origin, uint64_t until) {
-  const uint64_t thinned = seq_of(store_.compacted(), origin);
+// The origin's current changes past what the peer has, up to what we hold of it, each batch
+// followed by a SKIP to its last seq: the seqs in between that have no row were superseded here,
+// and what superseded them goes out in its own origin's turn (or went already), so the peer may
+// count them as held. Its summary then stays contiguous, and a bootstrap of a million keys costs
+// the million current changes, never the history.
+common::Status Sender::catch_up(store::OriginId origin) {
+  const uint64_t held = seq_of(store_.summary(), origin);
   uint64_t& sent = sent_[origin];
   std::string out;
-  const auto skip_to_thinned = [&] {
-    if (sent >= thinned) return;
-    append_frame(out, FrameType::skip, encode(Skip{origin, thinned}));
-    sent = thinned;
-  };
-  while (sent < until) {
-    const auto changes = store_.changes_after(origin, sent, kCatchUpBatch);
-    bool in_order = true;
+  while (sent < held) {
+    const auto changes = store_.changes_between(origin, sent, held, kCatchUpBatch);
     for (const auto& change : changes) {
-      if (change.seq <= thinned) {
-        if (change.origin != peer_.origin) append_frame(out, FrameType::change, encode(change));
-        sent = change.seq;
-        continue;
-      }
-      skip_to_thinned();
-      in_order = append_next(out, change);
-      if (!in_order) break;
+      append_frame(out, FrameType::change, encode(change));
+      sent = change.seq;
     }
-    const bool last = changes.size() < kCatchUpBatch;
-    if (last) skip_to_thinned();
-    if (out.size() >= kFlushBytes || !in_order || last) {
+    if (changes.size() < kCatchUpBatch) sent = held;
+    append_frame(out, FrameType::skip, encode(Skip{origin, sent}));
+    if (out.size() >= kFlushBytes || sent >= held) {
       if (auto flushed = flush(out); !flushed) return flushed;
     }
-    if (!in_order || last) break;
   }
   return flush(out);
 }
@@ -95,7 +84,7 @@ common::Status Sender::catch_up() {
   skip_acknowledged();
   for (const auto& [origin, seq] : store_.summary()) {
     if (origin == peer_.origin) continue;
-    if (auto sent = catch_up(origin, seq); !sent) return sent;
+    if (auto sent = catch_up(origin); !sent) return sent;
   }
   return common::Ok{};
 }
@@ -118,7 +107,7 @@ common::Status Sender::deliver(const ChangeFeed::Batch& batch) {
 common::Status Sender::fill_gaps() {
   for (const auto& [origin, seen] : seen_) {
     if (sent_[origin] >= seen) continue;
-    if (auto sent = catch_up(origin, seen); !sent) return sent;
+    if (auto sent = catch_up(origin); !sent) return sent;
   }
   std::erase_if(seen_, [this](const auto& entry) { return sent_[entry.first] >= entry.second; });
   return common::Ok{};

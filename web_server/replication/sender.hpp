@@ -2,10 +2,8 @@
 // (our own writes and those relayed from others), in seq order per origin. Starts from the
 // summary the peer sent when the link opened, takes live changes from the feed, and falls back
 // to reading the store's change log whenever the feed cannot say what comes next (a queue that
-// overflowed, a change that arrived here out of order). A peer behind the stretch of an origin's
-// log that compaction thinned out (a new or wiped server) is sent the rows that are left there,
-// then a SKIP past it. Each heartbeat it passes on the promises it knows (PROGRESS). Used by one
-// thread.
+// overflowed, a change that arrived here out of order). Each heartbeat it passes on the
+// promises it knows (PROGRESS). Used by one thread.
 #pragma once
 
 #include <map>
@@ -40,8 +38,8 @@ class Sender {
 
  private:
   void skip_acknowledged();
-  bool append_next(std::string& out, const store::Change& change);
-  common::Status catch_up(store::OriginId origin, uint64_t until);
+  void append_next(std::string& out, const store::Change& change);
+  common::Status catch_up(store::OriginId origin);
   common::Status fill_gaps();
   common::Status flush(std::string& out);
 

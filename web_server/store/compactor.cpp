@@ -48,8 +48,7 @@ void Compactor::pass() {
   const std::lock_guard lock(mutex_);
   ++totals_.passes;
   if (proved->horizon > 0) totals_.horizon = proved->horizon;
-  totals_.dropped.superseded += result->superseded;
-  totals_.dropped.tombstones += result->tombstones;
+  totals_.tombstones += *result;
 }
 
 }  // namespace web::store

@@ -1,5 +1,5 @@
-// Keeps the store's size following its data: every interval, on its own thread, Store::compact
-// with what `prove` says may go (replication's proof on a server with peers, alone() without).
+// Drops the tombstones that are stable: every interval, on its own thread, Store::compact with
+// what `prove` says may go (replication's proof on a server with peers, alone() without).
 #pragma once
 
 #include <condition_variable>
@@ -25,14 +25,14 @@ class Compactor {
   Compactor(const Compactor&) = delete;
   Compactor& operator=(const Compactor&) = delete;
 
-  // What a server that replicates to nobody may always drop: every change it holds is held
-  // everywhere, and none older than its clock can arrive.
+  // What a server that replicates to nobody may always drop: it is everyone, and nothing older
+  // than its clock can arrive.
   static Compaction alone(const Store& store);
 
   struct Totals {
     uint64_t passes = 0;
     uint64_t horizon = 0;  // of the last pass that had one
-    CompactionResult dropped;
+    uint64_t tombstones = 0;  // dropped
   };
   Totals totals() const;  // thread-safe
 

@@ -15,6 +15,7 @@ void LogSummary::add(OriginId origin, uint64_t seq) {
 }
 
 void LogSummary::advance(OriginId origin, uint64_t upto) {
+  if (upto == 0) return;
   const std::lock_guard lock(mutex_);
   OriginLog& log = logs_[origin];
   if (upto <= log.contiguous) return;
@@ -28,6 +29,28 @@ bool LogSummary::has(OriginId origin, uint64_t seq) const {
   const auto it = logs_.find(origin);
   if (it == logs_.end()) return false;
   return seq <= it->second.contiguous || it->second.ahead.contains(seq);
+}
+
+uint64_t LogSummary::contiguous(OriginId origin) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = logs_.find(origin);
+  return it == logs_.end() ? 0 : it->second.contiguous;
+}
+
+uint64_t LogSummary::contiguous_after(OriginId origin, const std::vector<uint64_t>& seqs,
+                                      uint64_t skip_to) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = logs_.find(origin);
+  OriginLog log = it == logs_.end() ? OriginLog{} : it->second;
+  if (skip_to > log.contiguous) {
+    log.contiguous = skip_to;
+    log.ahead.erase(log.ahead.begin(), log.ahead.upper_bound(skip_to));
+  }
+  for (const uint64_t seq : seqs) {
+    if (seq > log.contiguous) log.ahead.insert(seq);
+  }
+  log.absorb();
+  return log.contiguous;
 }
 
 void LogSummary::OriginLog::absorb() {

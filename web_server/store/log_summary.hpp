@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "web_server/store/store.hpp"
 
@@ -15,10 +16,15 @@ namespace web::store {
 class LogSummary {
  public:
   void add(OriginId origin, uint64_t seq);  // thread-safe
-  // Thread-safe: every seq of `origin` up to `upto` counts as held (a compacted or skipped
-  // stretch of the log: the server has its effect without its rows).
+  // Thread-safe: every seq of `origin` up to `upto` counts as held (a stretch a catch-up
+  // skipped: its changes were superseded, the server has their effect without them).
   void advance(OriginId origin, uint64_t upto);
   bool has(OriginId origin, uint64_t seq) const;  // thread-safe
+  uint64_t contiguous(OriginId origin) const;     // thread-safe
+  // Thread-safe: what contiguous() would say of `origin` after advance(origin, skip_to) and
+  // add(origin, seq) for each of `seqs`, without doing either.
+  uint64_t contiguous_after(OriginId origin, const std::vector<uint64_t>& seqs,
+                            uint64_t skip_to) const;
   Summary contiguous() const;                     // thread-safe
 
  private:

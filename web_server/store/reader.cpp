@@ -75,9 +75,9 @@ common::Status Reader::prepare() {
       {&list_,
        "SELECT key, value, hlc, origin FROM kv WHERE key >= ?1 AND key < ?2 AND value IS NOT NULL "
        "ORDER BY key LIMIT ?3"},
-      {&changes_after_,
-       "SELECT seq, hlc, key, value FROM changelog WHERE origin = ?1 AND seq > ?2 ORDER BY seq "
-       "LIMIT ?3"},
+      {&changes_between_,
+       "SELECT seq, hlc, key, value FROM kv WHERE origin = ?1 AND seq > ?2 AND seq <= ?3 "
+       "ORDER BY seq LIMIT ?4"},
       {&live_rows_,
        "SELECT key, value, hlc, origin FROM kv WHERE value IS NOT NULL ORDER BY key"},
   };
@@ -111,11 +111,11 @@ common::Result<std::vector<Entry>> Reader::list(std::string_view prefix, size_t 
   }
 }
 
-common::Result<std::vector<Change>> Reader::changes_after(OriginId origin, uint64_t after,
-                                                          size_t limit) {
+common::Result<std::vector<Change>> Reader::changes_between(OriginId origin, uint64_t after,
+                                                            uint64_t upto, size_t limit) {
   std::vector<Change> changes;
-  sqlite::Run run(changes_after_);
-  run.bind(1, origin).bind(2, after).bind(3, sql_limit(limit));
+  sqlite::Run run(changes_between_);
+  run.bind(1, origin).bind(2, after).bind(3, sql_limit(upto)).bind(4, sql_limit(limit));
   for (;;) {
     auto row = run.step();
     if (!row) return row.error();

@@ -25,7 +25,8 @@ class Reader {
 
   common::Result<std::optional<Entry>> get(std::string_view key);
   common::Result<std::vector<Entry>> list(std::string_view prefix, size_t limit);
-  common::Result<std::vector<Change>> changes_after(OriginId origin, uint64_t after, size_t limit);
+  common::Result<std::vector<Change>> changes_between(OriginId origin, uint64_t after,
+                                                      uint64_t upto, size_t limit);
   common::Result<std::string> digest();  // SHA-256 hex of the live rows in key order
 
  private:
@@ -35,7 +36,7 @@ class Reader {
   sqlite::Database db_;
   sqlite::Statement get_;
   sqlite::Statement list_;
-  sqlite::Statement changes_after_;
+  sqlite::Statement changes_between_;
   sqlite::Statement live_rows_;
 };
 

@@ -9,23 +9,35 @@ namespace web::store {
 
 namespace {
 
-// kv holds each key's current version; value NULL is a tombstone, kept until nothing older than
-// it can still arrive anywhere (see Store::compact) so that an older write cannot resurrect the
-// key. changelog holds the changes applied here by (origin, seq), for relaying, less those
-// compacted away: compacted says, per origin, up to which seq rows may be missing (superseded
-// changes every peer has, or a stretch a peer's catch-up skipped over) while the server holds
-// the effect of all of them. retired lists origins that will write no more (a peer's data folder
-// was wiped and it came back as a new origin) with the last seq known of each.
+// kv holds each key's current version, and is the change log too: a superseded change is worth
+// nothing to anyone (the change that superseded it reaches every peer on its own), so a server
+// keeps, and streams its peers, only each key's current change, by (origin, seq). value NULL is a
+// tombstone, kept until nothing older than it can still arrive anywhere (see Store::compact).
+// progress holds, per origin, the highest contiguous seq this server holds the effect of (seqs
+// that arrived past a gap are not kept: they are sent again, and applying a change twice changes
+// nothing). retired lists origins that will write no more (a peer came back with a wiped data
+// folder, as a new origin) with the last seq known of each.
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB, hlc INTEGER NOT NULL, "
     "origin INTEGER NOT NULL, seq INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS kv_log ON kv(origin, seq);"
     "DROP INDEX IF EXISTS kv_tombstones;"
     "CREATE INDEX IF NOT EXISTS kv_tombstones_by_hlc ON kv(hlc) WHERE value IS NULL;"
-    "CREATE TABLE IF NOT EXISTS changelog(origin INTEGER NOT NULL, seq INTEGER NOT NULL, "
-    "hlc INTEGER NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY(origin, seq));"
-    "CREATE TABLE IF NOT EXISTS compacted(origin INTEGER PRIMARY KEY, upto INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS progress(origin INTEGER PRIMARY KEY, contiguous INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS retired(origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+
+// A file from before kv was the log kept every change in a table of its own: its seqs give the
+// progress (the highest contiguous run per origin) and this server's last seq, then it goes.
+constexpr const char* kMigrateChangelog =
+    "INSERT OR IGNORE INTO progress(origin, contiguous) "
+    "SELECT origin, MAX(seq) FROM ("
+    "  SELECT origin, seq, seq - ROW_NUMBER() OVER (PARTITION BY origin ORDER BY seq) AS run "
+    "  FROM changelog) WHERE run = 0 GROUP BY origin;"
+    "UPDATE meta SET value = (SELECT MAX(seq) FROM changelog "
+    "  WHERE origin = (SELECT value FROM meta WHERE name = 'origin')) "
+    "  WHERE name = 'seq' AND EXISTS (SELECT 1 FROM changelog);"
+    "DROP TABLE changelog;";
 
 common::Status make_folder(const std::string& path) {
   const std::filesystem::path folder = std::filesystem::path(path).parent_path();
@@ -76,11 +88,17 @@ common::Status create_schema(sqlite::Database& db) {
   if (auto created = db.exec(kSchema); !created) return created;
   auto insert = db.prepare("INSERT OR IGNORE INTO meta(name, value) VALUES (?1, ?2)");
   if (!insert) return insert.error();
-  for (const auto& [name, value] : {std::pair<const char*, uint64_t>{"origin", *id}, {"hlc", 0}}) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, uint64_t>{"origin", *id}, {"hlc", 0}, {"seq", 0}}) {
     if (auto done = sqlite::Run(*insert).bind(1, std::string_view(name)).bind(2, value).run();
         !done) {
       return done;
     }
+  }
+  auto old_log = query_u64(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'changelog'");
+  if (!old_log) return old_log.error();
+  if (*old_log > 0) {
+    if (auto migrated = db.exec(kMigrateChangelog); !migrated) return migrated;
   }
   return db.exec("COMMIT");
 }
@@ -105,13 +123,15 @@ common::Result<OpenedFile> open_file(const std::string& path) {
   }
   auto id = query_u64(file.db, "SELECT value FROM meta WHERE name = 'origin'");
   auto last = query_u64(file.db, "SELECT value FROM meta WHERE name = 'hlc'");
+  auto seq = query_u64(file.db, "SELECT value FROM meta WHERE name = 'seq'");
   auto newest = query_u64(file.db, "SELECT MAX(hlc) FROM kv");
-  for (const auto* got : {&id, &last, &newest}) {
+  for (const auto* got : {&id, &last, &seq, &newest}) {
     if (!*got) return got->error();
   }
   if (*id == 0) return common::Error{common::Errc::io_error, "origin id 0 in meta (" + path + ")"};
   file.id = *id;
   file.last_hlc = *last;
+  file.own_seq = *seq;
   file.newest_hlc = *newest;
   return file;
 }

@@ -1,5 +1,6 @@
 // Opening the database file for writing: its folder, the pragmas that make a commit durable
-// (WAL, synchronous=FULL), the tables, and this server's identity and clock floor in meta.
+// (WAL, synchronous=FULL), the tables (migrating a file from an older layout), and this
+// server's identity, clock floor and last seq in meta.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@ struct OpenedFile {
   sqlite::Database db;
   OriginId id = 0;         // created at first open, never 0
   uint64_t last_hlc = 0;   // the last timestamp a local write used
+  uint64_t own_seq = 0;    // the last seq a local write used
   uint64_t newest_hlc = 0;  // the largest version hlc in kv (may be a peer's)
 };
 

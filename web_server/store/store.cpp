@@ -4,9 +4,10 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "common/log.hpp"
 #include "web_server/store/commit_queue.hpp"
@@ -55,7 +56,8 @@ struct Store::Impl {
         clock(file.last_hlc, options.max_skew),
         readers(options.path, kMaxReaders),
         queue([this](const CommitQueue::Batch& batch) { commit(batch); }),
-        writer(std::move(w)) {
+        writer(std::move(w)),
+        own_seq(file.own_seq) {
     // Past every version stored, so that a write after a restart beats what it overwrites.
     clock.observe(file.newest_hlc);
   }
@@ -64,6 +66,10 @@ struct Store::Impl {
   struct Staged {
     uint64_t seq;                        // the last seq of this server's own changes
     std::optional<uint64_t> issued_hlc;  // the last timestamp a local write of the batch took
+    std::set<std::pair<OriginId, uint64_t>> remote;  // remote changes the batch holds
+    std::map<OriginId, std::vector<uint64_t>> added;  // per origin, the seqs the batch holds
+    Summary skipped;                                   // per origin, the batch's largest skip
+    Summary progress;                                  // the summary as the batch saves it
   };
   // The leader's commit of a batch: one transaction, then, once it is durable, the in-memory
   // state and the listeners, in queue order (seqs and timestamps were taken in that order).
@@ -74,7 +80,8 @@ struct Store::Impl {
   common::Status stage_local(Request& request, Staged& staged,
                              const std::optional<Writer::Current>& current);
   common::Status stage_remote(Request& request, Staged& staged);
-  common::Status stage_skip(Request& request);
+  // The summary as the batch leaves it, into the file.
+  common::Status stage_progress(Staged& staged);
   // Under write_mutex, after a commit of a change new to the log.
   void published(const Change& change, bool won);
 
@@ -90,12 +97,13 @@ struct Store::Impl {
   std::mutex write_mutex;  // guards everything below
   Writer writer;
   uint64_t own_seq = 0;
+  Summary saved_progress;  // what the file's progress table holds
   std::vector<Listener> listeners;
 };
 
 void Store::Impl::commit(const CommitQueue::Batch& batch) {
   const std::lock_guard lock(write_mutex);
-  Staged staged{own_seq, std::nullopt};
+  Staged staged{own_seq, std::nullopt, {}, {}};
   if (auto committed = stage_all(batch, staged); !committed) {
     // Rolled back: nothing of the batch is in the file, so nothing of it is kept in memory
     // either (own_seq and the summary were left as they were). The clock keeps what it issued:
@@ -108,6 +116,7 @@ void Store::Impl::commit(const CommitQueue::Batch& batch) {
     return;
   }
   own_seq = staged.seq;
+  for (const auto& [origin, contiguous] : staged.progress) saved_progress[origin] = contiguous;
   for (CommitQueue::Entry* entry : batch) {
     const auto& request = static_cast<const Request&>(*entry);
     if (!request.written) continue;
@@ -127,16 +136,42 @@ common::Status Store::Impl::stage_all(const CommitQueue::Batch& batch, Staged& s
       if (auto staged_one = stage(request, staged); !staged_one) return staged_one.error();
       any = any || request.written;
     }
+    if (!any) return false;  // a batch that wrote nothing (duplicates, absent keys): no commit
     if (staged.issued_hlc) {
-      if (auto saved = writer.save_hlc(*staged.issued_hlc); !saved) return saved.error();
+      if (auto saved = writer.save_local(*staged.issued_hlc, staged.seq); !saved) {
+        return saved.error();
+      }
     }
-    return any;  // a batch that wrote nothing (duplicates, absent keys) has nothing to commit
+    if (auto saved = stage_progress(staged); !saved) return saved.error();
+    return true;
   });
+}
+
+common::Status Store::Impl::stage_progress(Staged& staged) {
+  std::set<OriginId> touched;
+  for (const auto& entry : staged.added) touched.insert(entry.first);
+  for (const auto& entry : staged.skipped) touched.insert(entry.first);
+  for (const OriginId origin : touched) {
+    const auto skip = staged.skipped.find(origin);
+    const uint64_t contiguous = summary.contiguous_after(
+        origin, staged.added[origin], skip == staged.skipped.end() ? 0 : skip->second);
+    const auto saved = saved_progress.find(origin);
+    if (contiguous == 0 || (saved != saved_progress.end() && saved->second >= contiguous)) continue;
+    if (auto done = writer.save_progress(origin, contiguous); !done) return done;
+    staged.progress[origin] = contiguous;
+  }
+  return common::Ok{};
 }
 
 common::Status Store::Impl::stage(Request& request, Staged& staged) {
   if (request.kind == Request::Kind::apply) return stage_remote(request, staged);
-  if (request.kind == Request::Kind::skip) return stage_skip(request);
+  if (request.kind == Request::Kind::skip) {
+    const Change& mark = request.change;
+    request.written = summary.contiguous(mark.origin) < mark.seq;
+    uint64_t& skipped = staged.skipped[mark.origin];
+    skipped = std::max(skipped, mark.seq);
+    return common::Ok{};
+  }
   // Read inside the transaction, so that it sees the batch's earlier writes to the key.
   auto current = writer.current(request.change.key);
   if (!current) return current.error();
@@ -160,6 +195,7 @@ common::Status Store::Impl::stage_local(Request& request, Staged& staged,
   auto written = writer.write(change);
   if (!written) return written.error();
   staged.issued_hlc = std::max(staged.issued_hlc.value_or(0), hlc);
+  staged.added[id].push_back(change.seq);
   request.written = true;
   request.won = written->won;
   return common::Ok{};
@@ -167,11 +203,11 @@ common::Status Store::Impl::stage_local(Request& request, Staged& staged,
 
 common::Status Store::Impl::stage_remote(Request& request, Staged& staged) {
   const Change& change = request.change;
-  // Seqs the log no longer has rows for (compacted, or skipped by a catch-up) are known here.
-  if (summary.has(change.origin, change.seq)) return common::Ok{};
+  if (summary.has(change.origin, change.seq)) return common::Ok{};  // already had it
+  if (!staged.remote.emplace(change.origin, change.seq).second) return common::Ok{};
   auto written = writer.write(change);
   if (!written) return written.error();
-  if (!written->is_new) return common::Ok{};  // already had it (earlier in this batch)
+  staged.added[change.origin].push_back(change.seq);
   request.written = true;
   request.won = written->won;
   // A peer may send back this server's own changes (after a restore from an old copy of the
@@ -183,14 +219,6 @@ common::Status Store::Impl::stage_remote(Request& request, Staged& staged) {
     common::log("store: clock of ", to_string(change.version), " (", change.key,
                 ") is ahead of ours by more than the allowed skew; ours was clamped");
   }
-  return common::Ok{};
-}
-
-common::Status Store::Impl::stage_skip(Request& request) {
-  const Change& mark = request.change;
-  if (summary.has(mark.origin, mark.seq)) return common::Ok{};
-  if (auto skipped = writer.skip(mark.origin, mark.seq); !skipped) return skipped;
-  request.written = true;
   return common::Ok{};
 }
 
@@ -222,15 +250,11 @@ common::Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   auto writer = Writer::open(std::move(file->db));
   if (!writer) return writer.error();
   auto impl = std::make_unique<Impl>(std::move(*file), std::move(*writer), options);
-  auto own = impl->writer.max_seq(impl->id);
-  if (!own) return own.error();
-  impl->own_seq = *own;
-  LogSummary& summary = impl->summary;
-  for (const auto& [origin, upto] : impl->writer.compacted()) summary.advance(origin, upto);
-  if (auto loaded = impl->writer.for_each_seq([&](OriginId o, uint64_t s) { summary.add(o, s); });
-      !loaded) {
-    return loaded.error();
-  }
+  auto progress = impl->writer.progress();
+  if (!progress) return progress.error();
+  for (const auto& [origin, contiguous] : *progress) impl->summary.advance(origin, contiguous);
+  impl->summary.advance(impl->id, impl->own_seq);
+  impl->saved_progress = std::move(*progress);
   // Open one reader now so that a file readers cannot open fails here, not on the first get().
   if (auto reader = impl->readers.acquire(); !reader) return reader.error();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
@@ -295,11 +319,6 @@ common::Status Store::skip(OriginId origin, uint64_t upto) {
   return request.status;
 }
 
-Summary Store::compacted() const {
-  const std::lock_guard lock(impl_->write_mutex);
-  return impl_->writer.compacted();
-}
-
 Promise Store::promise() const {
   const std::lock_guard lock(impl_->write_mutex);
   return Promise{impl_->id, impl_->own_seq, impl_->clock.last()};
@@ -318,9 +337,10 @@ std::vector<Entry> Store::list(std::string_view prefix, size_t limit) const {
       {}, [&](Reader& reader) { return reader.list(prefix, limit); });
 }
 
-std::vector<Change> Store::changes_after(OriginId origin, uint64_t after, size_t limit) const {
+std::vector<Change> Store::changes_between(OriginId origin, uint64_t after, uint64_t upto,
+                                           size_t limit) const {
   return impl_->read<std::vector<Change>>(
-      {}, [&](Reader& reader) { return reader.changes_after(origin, after, limit); });
+      {}, [&](Reader& reader) { return reader.changes_between(origin, after, upto, limit); });
 }
 
 std::string Store::digest() const {
@@ -342,12 +362,9 @@ Summary Store::retired() const {
   return std::move(*retired);
 }
 
-// Both drops are safe by what the caller proved (store.hpp): a superseded change everyone holds
-// is never asked for again (a peer that lost its data and starts over is sent a skip() past it,
-// and the change that superseded it reaches it on its own), and its (origin, seq) stays known
-// through compacted(), so a copy still in flight is refused without its row. A tombstone older
-// than the horizon has been applied everywhere, after every write it beat.
-common::Result<CompactionResult> Store::compact(const Compaction& compaction) {
+// Safe by what the caller proved (store.hpp): a tombstone older than the horizon has been applied
+// everywhere, and so has every write it beat, which no peer can send again (each holds its seq).
+common::Result<uint64_t> Store::compact(const Compaction& compaction) {
   const std::lock_guard lock(impl_->write_mutex);
   return impl_->writer.compact(compaction);
 }

@@ -46,16 +46,11 @@ struct Committed {
 
 // What Store::compact may drop, as replication has proved it.
 struct Compaction {
-  // Per origin, a seq that every server holds (every peer acknowledged it, and so did we): the
-  // superseded changes up to there matter to nobody any more.
+  // Per origin, a seq that every server holds (every peer acknowledged it, and so did we).
   Summary everyone_has;
   // No change with an hlc <= horizon can still arrive at any server (see Promise in version.hpp):
   // a tombstone that old can go, nothing it beat can come back. 0: nothing proved.
   uint64_t horizon = 0;
-};
-struct CompactionResult {
-  uint64_t superseded = 0;  // change-log rows dropped
-  uint64_t tombstones = 0;  // tombstones dropped
 };
 
 class Store {
@@ -88,25 +83,24 @@ class Store {
   // returns. apply_all(): the same for a run of changes committed together; how many were new.
   common::Result<bool> apply(const Change& change);
   common::Result<size_t> apply_all(std::span<const Change> changes);
-  // A peer's catch-up says `origin`'s log up to `upto` holds nothing more for us (it sent every
-  // row it has there; the others were superseded by changes that reach us on their own). Durable
-  // when it returns.
+  // A peer's catch-up says it sent every change of `origin` up to `upto` that it still has: the
+  // others were superseded, by changes that reach us on their own. From now on those seqs count
+  // as held. Durable when it returns.
   common::Status skip(OriginId origin, uint64_t upto);
   Summary summary() const;
-  // Per origin, the seq up to which the change log may lack rows: a peer behind that must be
-  // sent a skip() after the rows there are.
-  Summary compacted() const;
-  // Changes of `origin` with seq > after, in seq order, at most `limit`. Below compacted() the
-  // seqs may have gaps.
-  std::vector<Change> changes_after(OriginId origin, uint64_t after, size_t limit) const;
+  // The change log: the current changes of `origin` (a key's row, value or tombstone) with seq in
+  // (after, upto], in seq order, at most `limit`. A superseded change leaves no row: the seqs
+  // have gaps, which a catch-up covers with a skip().
+  std::vector<Change> changes_between(OriginId origin, uint64_t after, uint64_t upto,
+                                      size_t limit) const;
   // This server's promise (version.hpp), taken atomically with the writes it covers.
   Promise promise() const;
   // Origins that write no more (a peer that came back as a new origin), with the last seq known
   // of each; retire() keeps the first seq recorded for an origin.
   common::Status retire(OriginId origin, uint64_t last_seq);
   Summary retired() const;
-  // Drops the superseded changes everyone holds and the tombstones older than the horizon.
-  common::Result<CompactionResult> compact(const Compaction& compaction);
+  // Drops the tombstones older than the horizon; how many went.
+  common::Result<uint64_t> compact(const Compaction& compaction);
 
   // A digest of the live contents (keys, values, versions), equal on servers that agree.
   std::string digest() const;
