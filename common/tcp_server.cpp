@@ -36,9 +36,14 @@ Result<std::unique_ptr<TcpServer>> TcpServer::open(const Options& options, Handl
   auto listener = listen_tcp(options.listen, ListenOptions{.reuse_port = options.reuse_port,
                                                            .defer_accept = options.defer_accept});
   if (!listener) return listener.error();
-  auto local = common::local_address(*listener);
+  return open(std::move(*listener), options, std::move(handler));
+}
+
+Result<std::unique_ptr<TcpServer>> TcpServer::open(Fd listener, const Options& options,
+                                                   Handler handler) {
+  auto local = common::local_address(listener);
   if (!local) return local.error();
-  auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(*listener), *local);
+  auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(listener), *local);
   return std::unique_ptr<TcpServer>(new TcpServer(std::move(impl)));
 }
 

@@ -27,6 +27,10 @@ class TcpServer {
 
   // Binds and listens. Fails with a message such as "bind 127.0.0.1:80: Permission denied".
   static Result<std::unique_ptr<TcpServer>> open(const Options& options, Handler handler);
+  // Serves on `listener`, already bound and listening (listen_tcp), for a caller that needs the
+  // real port before it builds what serves it. Of `options`, only max_connections is used.
+  static Result<std::unique_ptr<TcpServer>> open(Fd listener, const Options& options,
+                                                 Handler handler);
   // Stops, then waits for every connection thread (shutdown_connections() first, so that none
   // waits on an idle peer). serve() must have returned already.
   ~TcpServer();

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
 #include "web_server/store/compactor.hpp"
+#include "web_server/store/data_folder_lock.hpp"
 #include "web_server/store/store.hpp"
 
 namespace {
@@ -31,7 +33,7 @@ struct Flags {
   std::string listen = "127.0.0.1:8080";
   std::string name;
   std::string static_dir;
-  std::string data_dir;  // empty: ./data/<name or listen address>
+  std::string data_dir;  // empty: see data_folder
   std::string idle_timeout = "60s";
   std::string request_timeout = "10s";
   std::string drain_timeout = "10s";
@@ -76,8 +78,9 @@ void add_flags(CLI::App& app, Flags& flags) {
   app.add_option("--name", flags.name, "name sent in X-Backend (default: the listen address)");
   app.add_option("--static-dir", flags.static_dir, "folder of files to serve (the web app)");
   app.add_option("--data-dir", flags.data_dir,
-                 "folder of the key-value store (store.db); default ./data/<name>, where <name> "
-                 "is --name or the listen address with ':' as '_'");
+                 "folder of the key-value store (store.db, and LOCK: one server at a time); "
+                 "default ./data/<name>, where <name> is --name or the listen address with ':' "
+                 "as '_' (port 0: the port bound, so that each such server has its own)");
   app.add_option("--idle-timeout", flags.idle_timeout, "close connections idle this long")
       ->capture_default_str();
   app.add_option("--request-timeout", flags.request_timeout, "time to send a request head (408)")
@@ -91,14 +94,39 @@ void add_flags(CLI::App& app, Flags& flags) {
       ->capture_default_str();
 }
 
-std::string store_path(const Flags& flags) {
-  std::string folder = flags.data_dir;
-  if (folder.empty()) {
-    std::string name = flags.name.empty() ? flags.listen : flags.name;
-    std::replace(name.begin(), name.end(), ':', '_');
-    folder = "./data/" + name;
+// The store's folder: --data-dir, else ./data/<name>, where <name> is --name, else the --listen
+// text with ':' as '_'. A --listen with port 0 (and no --name) names the port it was bound to in
+// place of the 0, as X-Backend does: "0" would map every such server started in one working
+// folder onto one store and one origin id. The store of such a server is not found again after a
+// restart, and neither is its address; --data-dir or --name keep a store across restarts.
+std::string data_folder(const Flags& flags, uint16_t bound_port) {
+  if (!flags.data_dir.empty()) return flags.data_dir;
+  std::string name = flags.name;
+  if (name.empty()) {
+    name = flags.listen;
+    auto written = common::parse_host_port(flags.listen);  // valid: to_config has parsed it
+    if (written && written->port == 0) {
+      written->port = bound_port;
+      name = written->to_string();
+    }
   }
-  return folder + "/store.db";
+  std::replace(name.begin(), name.end(), ':', '_');
+  return "./data/" + name;
+}
+
+// The lock on the data folder, taken before store.db is opened and released after it is closed
+// (members are destroyed in reverse order), so that no second server ever has the file open.
+struct Storage {
+  web::store::DataFolderLock lock;
+  std::unique_ptr<web::store::Store> store;
+};
+
+common::Result<Storage> open_storage(const std::string& folder, common::Millis max_clock_skew) {
+  auto lock = web::store::DataFolderLock::acquire(folder);
+  if (!lock) return lock.error();
+  auto store = web::store::Store::open({folder + "/store.db", max_clock_skew});
+  if (!store) return store.error();
+  return Storage{std::move(*lock), std::move(*store)};
 }
 
 // ---- Replication: its flags, and the Replicator wired between the store and the server ----
@@ -250,15 +278,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "web_server: %s\n", e.message.c_str());
     return kBadFlag;
   }
-  auto store = web::store::Store::open({store_path(flags), max_clock_skew});
-  if (!store) {
-    std::fprintf(stderr, "web_server: %s\n", store.error().message.c_str());
+  // Bound before the store is opened: the default folder of a port-0 --listen names the port.
+  auto listener = web::Server::bind(config.listen);
+  auto bound = listener ? common::local_address(*listener) : listener.error();
+  if (!bound) {
+    std::fprintf(stderr, "web_server: %s\n", bound.error().message.c_str());
     return 1;
   }
-  config.store = store->get();
+  auto storage = open_storage(data_folder(flags, bound->port()), max_clock_skew);
+  if (!storage) {
+    std::fprintf(stderr, "web_server: %s\n", storage.error().message.c_str());
+    return 1;
+  }
+  config.listener = std::move(*listener);
+  config.store = storage->store.get();
   // Replication is wired here, between opening the store and Server::open. Its Quorum is set
   // whenever it runs, so that GET /replication shows the peers also with --sync-replicas 0.
-  auto replicator = start_replication(**store, std::move(replication));
+  auto replicator = start_replication(*storage->store, std::move(replication));
   if (!replicator) {
     std::fprintf(stderr, "web_server: --replication-listen: %s\n",
                  replicator.error().message.c_str());
@@ -268,7 +304,7 @@ int main(int argc, char** argv) {
   // Without peers the store compacts itself; with them, the replicator proves what may go.
   std::optional<web::store::Compactor> lone_compactor;
   if (!*replicator) {
-    web::store::Store& lone = **store;
+    web::store::Store& lone = *storage->store;
     lone_compactor.emplace(lone, lone_compact_interval,
                            [&lone] { return web::store::Compactor::alone(lone); });
   }

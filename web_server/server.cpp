@@ -4,21 +4,29 @@
 
 namespace web {
 
+common::Result<common::Fd> Server::bind(const common::Address& address) {
+  // A connection reaches accept() with its request already there (or a second after the
+  // handshake, if it sends nothing): the thread that accepts it does not sleep again to read.
+  return common::listen_tcp(address, {.defer_accept = std::chrono::seconds(1)});
+}
+
 common::Result<std::unique_ptr<Server>> Server::open(Config config) {
+  if (!config.listener) {
+    auto bound = bind(config.listen);
+    if (!bound) return bound.error();
+    config.listener = std::move(*bound);
+  }
   std::unique_ptr<Server> server(new Server());
   server->limits_ = config.limits;
   Server* self = server.get();
   common::TcpServer::Options options;
-  options.listen = config.listen;
   options.max_connections = config.max_connections;
-  // A connection reaches accept() with its request already there (or a second after the
-  // handshake, if it sends nothing): the thread that accepts it does not sleep again to read.
-  options.defer_accept = std::chrono::seconds(1);
   // The handler runs only in serve(), after open() has set everything it reads.
-  auto tcp = common::TcpServer::open(options, [self](const common::Fd& client,
-                                                     const common::Address&) {
-    serve_connection(client, *self->router_, self->limits_, self->stopping_);
-  });
+  auto tcp = common::TcpServer::open(std::move(config.listener), options,
+                                     [self](const common::Fd& client, const common::Address&) {
+                                       serve_connection(client, *self->router_, self->limits_,
+                                                        self->stopping_);
+                                     });
   if (!tcp) return tcp.error();
   server->tcp_ = std::move(*tcp);
   const std::string name =

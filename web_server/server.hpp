@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/address.hpp"
+#include "common/fd.hpp"
 #include "common/result.hpp"
 #include "common/socket.hpp"
 #include "common/tcp_server.hpp"
@@ -25,6 +26,9 @@ namespace web {
 
 struct Config {
   common::Address listen;
+  // A socket from Server::bind, for a caller that needs the real port of a port-0 `listen` first
+  // (main names the default data folder after it); when not valid, open() binds `listen` itself.
+  common::Fd listener;
   std::string name;        // X-Backend and the landing page; empty -> the listening address
   std::optional<StaticFiles> files;  // the web app folder, if any
   size_t max_connections = 10000;
@@ -38,7 +42,10 @@ struct Config {
 
 class Server {
  public:
-  // Binds and listens; fails with e.g. "bind 127.0.0.1:80: Permission denied".
+  // Binds and listens as the server does; fails with e.g. "bind 127.0.0.1:80: Permission
+  // denied". Connections wait in the backlog until serve().
+  static common::Result<common::Fd> bind(const common::Address& address);
+  // Binds (unless config.listener is set) and builds everything serve() needs.
   static common::Result<std::unique_ptr<Server>> open(Config config);
 
   common::Address local_address() const { return tcp_->local_address(); }

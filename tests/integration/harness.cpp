@@ -46,7 +46,7 @@ std::string temp_dir() {
   return pattern;
 }
 
-Process::Process(std::vector<std::string> argv) {
+Process::Process(std::vector<std::string> argv, const std::string& working_dir) {
   static std::atomic<int> serial{0};
   err_path_ = temp_dir() + "/stderr." + std::to_string(serial++);
   int pipe_fds[2];
@@ -57,6 +57,7 @@ Process::Process(std::vector<std::string> argv) {
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);

@@ -24,7 +24,8 @@ std::string temp_dir();
 // running and reaps it, so a failed test never leaves processes behind.
 class Process {
  public:
-  explicit Process(std::vector<std::string> argv);
+  // Runs argv in `working_dir` (empty: this process's working folder).
+  explicit Process(std::vector<std::string> argv, const std::string& working_dir = "");
   ~Process();
   Process(Process&& other) noexcept;
   Process& operator=(Process&&) = delete;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -284,6 +285,48 @@ TEST_F(KvTest, AnUnopenableDataDirFailsAtStartWithOneLine) {
   EXPECT_NE(err.find(dir_ + "/file/data"), std::string::npos) << err;
   EXPECT_EQ(err.find('\n'), err.size() - 1) << err;
   EXPECT_EQ(server.out(), "");
+}
+
+// ---- One store, one server ----
+
+// flock is released when a process ends however it ends; the lock is what stops a second server
+// from sharing store.db (and with it the origin id) with the first.
+TEST_F(KvTest, ASecondServerOnTheDataDirExits1NamingItAndTheHolderWhileTheFirstServes) {
+  const std::string first = start();
+  harness::Process second(
+      {harness::exe("web_server"), "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"});
+  ASSERT_EQ(second.wait_listening(), "") << "the second server started on a held folder";
+  EXPECT_EQ(second.wait_exit(60s), 1);
+  EXPECT_EQ(second.err(), "web_server: data folder " + dir_ + "/data is in use by process " +
+                              std::to_string(server_->pid()) + "\n");
+  EXPECT_EQ(second.out(), "");
+  EXPECT_EQ(put(first, "still", "here").status, 201);
+  EXPECT_EQ(http(first, "GET", "/kv/still").body, "here");
+}
+
+// Without --data-dir or --name, each server's default folder names the port it was bound to, so
+// two servers on port 0 in one working folder keep two stores.
+TEST_F(KvTest, TwoPort0ServersWithDefaultFoldersInOneWorkingFolderKeepSeparateStores) {
+  std::vector<harness::Process> servers;
+  std::vector<std::string> addresses;
+  for (int i = 0; i < 2; ++i) {
+    servers.emplace_back(
+        std::vector<std::string>{harness::exe("web_server"), "--listen", "127.0.0.1:0"}, dir_);
+    addresses.push_back(servers.back().wait_listening());
+    ASSERT_FALSE(addresses.back().empty()) << servers.back().err();
+  }
+  ASSERT_EQ(put(addresses[0], "mine", "first").status, 201);
+  EXPECT_EQ(http(addresses[0], "GET", "/kv/mine").status, 200);
+  EXPECT_EQ(http(addresses[1], "GET", "/kv/mine").status, 404);
+  for (const std::string& address : addresses) {
+    std::string name = address;
+    std::replace(name.begin(), name.end(), ':', '_');
+    EXPECT_TRUE(fs::exists(dir_ + "/data/" + name + "/store.db")) << name;
+  }
+  for (harness::Process& server : servers) {
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(60s), 0) << server.err();
+  }
 }
 
 // ---- /live ----
