@@ -19,13 +19,13 @@ common::Status apply_change(store::Store& store, std::string_view payload) {
   return common::Ok{};
 }
 
-common::Status send_summary(const common::Fd& fd, const store::Store& store) {
-  return send_frame(fd, FrameType::ack, encode(store.summary()));
+common::Status send_summary(FrameWriter& writer, const store::Store& store) {
+  return writer.send(FrameType::ack, encode(store.summary()));
 }
 
 // After the handshake: CHANGE and PING frames until the link ends (always with an error).
-common::Status receive(const common::Fd& fd, FrameReader& reader, store::Store& store) {
-  if (auto sent = send_summary(fd, store); !sent) return sent;
+common::Status receive(FrameWriter& writer, FrameReader& reader, store::Store& store) {
+  if (auto sent = send_summary(writer, store); !sent) return sent;
   for (;;) {
     auto frame = reader.read();
     if (!frame) return frame.error();
@@ -35,7 +35,7 @@ common::Status receive(const common::Fd& fd, FrameReader& reader, store::Store& 
       return protocol_error("unexpected " + std::string(to_string(frame->type)) + " on a link");
     }
     if (!reader.ready()) {  // the end of a burst: one ACK covers all of it
-      if (auto sent = send_summary(fd, store); !sent) return sent;
+      if (auto sent = send_summary(writer, store); !sent) return sent;
     }
   }
 }
@@ -52,14 +52,15 @@ void serve_inbound_link(const common::Fd& fd, const common::Address& peer,
     return;
   }
   FrameReader reader(fd);
-  auto origin = handshake_as_acceptor(fd, reader, context.secret, context.store.id());
+  FrameWriter writer(fd);
+  auto origin = handshake_as_acceptor(writer, reader, context.secret, context.store.id());
   if (!origin) {
     common::log("replication: dropped link from ", who, " before authentication: ",
                 origin.error().message);
     return;
   }
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin), ") authenticated");
-  const common::Status ended = receive(fd, reader, context.store);
+  const common::Status ended = receive(writer, reader, context.store);
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin),
               ") ended: ", ended.error().message);
 }

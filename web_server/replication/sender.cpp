@@ -35,14 +35,14 @@ bool Sender::append_next(std::string& out, const store::Change& change) {
     seen = std::max(seen, change.seq);
     return false;
   }
-  append_frame(out, FrameType::change, encode(change));
+  peer_.writer.append(out, FrameType::change, encode(change));
   sent = change.seq;
   return true;
 }
 
 common::Status Sender::flush(std::string& out) {
   if (out.empty()) return common::Ok{};
-  auto sent = common::send_all(peer_.fd, out);
+  auto sent = peer_.writer.send(out);
   out.clear();
   return sent;
 }
@@ -92,6 +92,6 @@ common::Status Sender::deliver(const ChangeFeed::Batch& batch) {
   return common::Ok{};
 }
 
-common::Status Sender::ping() { return send_frame(peer_.fd, FrameType::ping, {}); }
+common::Status Sender::ping() { return peer_.writer.send(FrameType::ping, {}); }
 
 }  // namespace web::replication
