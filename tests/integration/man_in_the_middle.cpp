@@ -12,7 +12,9 @@ namespace harness {
 
 namespace {
 
-constexpr char kChange = 5;  // web::replication::FrameType::change
+// The frame types (web::replication::FrameType) each stream alters.
+constexpr char kAck = 4;
+constexpr char kChange = 5;
 constexpr size_t kHeader = 5;
 
 void shut(const common::Fd& fd) {
@@ -25,15 +27,6 @@ size_t whole_frame(const std::string& buffer) {
   size_t length = 0;
   for (size_t i = 0; i < 4; ++i) length = length << 8 | static_cast<uint8_t>(buffer[i]);
   return buffer.size() >= kHeader + length ? kHeader + length : 0;
-}
-
-// Copies `from` to `to` untouched until either side ends.
-void relay_bytes(const common::Fd& from, const common::Fd& to) {
-  char chunk[16 * 1024];
-  for (;;) {
-    auto got = common::recv_some(from, chunk, sizeof chunk);
-    if (!got || *got == 0 || !common::send_all(to, std::string_view(chunk, *got))) return;
-  }
 }
 
 }  // namespace
@@ -69,9 +62,10 @@ ManInTheMiddle::~ManInTheMiddle() {
   for (auto& thread : forwarders_) thread.join();
 }
 
-void ManInTheMiddle::arm(Tamper tamper) {
+void ManInTheMiddle::arm(Tamper tamper, Stream stream) {
   std::lock_guard lock(mutex_);
   armed_ = tamper;
+  armed_stream_ = stream;
   tampered_ = false;
 }
 
@@ -107,41 +101,44 @@ void ManInTheMiddle::forward(std::shared_ptr<Pair> pair) {
     pair->to = std::move(*to);
   }
   std::thread acks([&] {
-    relay_bytes(pair->to, pair->from);
+    relay_frames(pair->to, pair->from, Stream::acks);
     shut(pair->from);
     shut(pair->to);
   });
-  relay_frames(*pair);
+  relay_frames(pair->from, pair->to, Stream::changes);
   shut(pair->from);
   shut(pair->to);
   acks.join();
 }
 
-// The dialer's side, frame by frame (the 5-byte headers are in clear).
-void ManInTheMiddle::relay_frames(const Pair& pair) {
+// One direction, frame by frame (the 5-byte headers are in clear).
+void ManInTheMiddle::relay_frames(const common::Fd& from, const common::Fd& to, Stream stream) {
+  const char alterable = stream == Stream::changes ? kChange : kAck;
   std::string buffer, earlier;
   char chunk[16 * 1024];
   for (;;) {
     while (const size_t size = whole_frame(buffer)) {
       std::string frame = buffer.substr(0, size);
       buffer.erase(0, size);
-      if (frame[4] == kChange) {
-        std::string out = altered(frame, earlier);
+      if (frame[4] == alterable) {
+        std::string out = altered(frame, earlier, stream);
         earlier = std::move(frame);
         frame = std::move(out);
       }
-      if (!frame.empty() && !common::send_all(pair.to, frame)) return;
+      if (!frame.empty() && !common::send_all(to, frame)) return;
     }
-    auto got = common::recv_some(pair.from, chunk, sizeof chunk);
+    auto got = common::recv_some(from, chunk, sizeof chunk);
     if (!got || *got == 0) return;
     buffer.append(chunk, *got);
   }
 }
 
-// What goes out instead of the CHANGE `frame` (itself, unless armed).
-std::string ManInTheMiddle::altered(std::string frame, const std::string& earlier) {
+// What goes out instead of `frame` (itself, unless armed for its stream).
+std::string ManInTheMiddle::altered(std::string frame, const std::string& earlier,
+                                    Stream stream) {
   std::lock_guard lock(mutex_);
-  if (!armed_ || (*armed_ == Tamper::replay && earlier.empty())) return frame;
+  if (!armed_ || armed_stream_ != stream) return frame;
+  if (*armed_ == Tamper::replay && earlier.empty()) return frame;
   const size_t middle = kHeader + (frame.size() - kHeader) / 2;
   switch (*armed_) {
     case Tamper::flip: frame[middle] = static_cast<char>(frame[middle] ^ 0x20); break;

@@ -428,6 +428,30 @@ TEST(ReplicationTest, TamperedFramesDropTheLinkAndLeaveTheStoreUntouched) {
   EXPECT_EQ(stored, written) << listed.body;
 }
 
+// The other way: an ACK altered on its way back makes the dialer drop the link (a forged ACK
+// could otherwise claim a peer stored what it never saw).
+TEST(ReplicationTest, TamperedAckDropsTheLinkOnTheDialer) {
+  Cluster cluster(2);
+  ManInTheMiddle mitm(cluster[1].repl);
+  cluster[0].peers = {mitm.address()};
+  cluster[1].peers = {cluster[0].repl};
+  cluster.start_all();
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/before", "b").status));
+  ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  mitm.arm(Tamper::flip, Stream::acks);
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/key", "value").status));
+  const std::string line = "link to " + mitm.address() + ": frame ";
+  ASSERT_TRUE(eventually([&] {
+    const std::string err = cluster[0].process->err();
+    const size_t at = err.find(line);
+    return at != std::string::npos &&
+           err.find("(ACK) fails authentication", at) != std::string::npos;
+  }, 30s)) << cluster[0].process->err();
+  mitm.restore();
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  EXPECT_EQ(cluster.value(1, "key"), "value");
+}
+
 TEST(ReplicationTest, HostileBytesAndAWrongSecretLeaveTheStoreUntouched) {
   Cluster cluster(2);
   cluster.full_mesh();
