@@ -67,8 +67,8 @@ void fuzz_sealed(std::string_view input) {
   check(sealer.ok() && opener.ok());
   // Unsealed bytes, taken as one frame body under any known type, must not open.
   std::string forged(input);
-  check(!opener->open(frame_header(FrameType::change, forged.size()), forged.data(),
-                      forged.size()));
+  check(
+      !opener->open(frame_header(FrameType::change, forged.size()), forged.data(), forged.size()));
   auto fresh = FrameOpener::create(fuzz_keys().dialer_to_acceptor);
   std::string frame;
   check(sealer->append(frame, FrameType::change, input).ok());

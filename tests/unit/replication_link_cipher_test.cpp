@@ -1,12 +1,12 @@
-#include "web_server/replication/link_cipher.hpp"
-
 #include <gtest/gtest.h>
 
 #include <optional>
-#include <stdexcept>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "web_server/replication/link_cipher.hpp"
 
 namespace web::replication {
 namespace {
@@ -22,8 +22,8 @@ Nonce nonce_of(uint8_t fill) {
 
 LinkKeys keys(std::string_view secret = "secret", uint8_t dialer_fill = 1,
               uint8_t acceptor_fill = 2) {
-  auto derived = derive_link_keys(secret, nonce_of(dialer_fill), nonce_of(acceptor_fill), kDialer,
-                                  kAcceptor);
+  auto derived =
+      derive_link_keys(secret, nonce_of(dialer_fill), nonce_of(acceptor_fill), kDialer, kAcceptor);
   if (!derived) throw std::runtime_error(derived.error().message);
   return *derived;
 }
@@ -61,8 +61,8 @@ TEST(LinkCipherTest, SealedFramesOpenInOrder) {
   const LinkKeys k = keys();
   FrameSealer seal = sealer(k.dialer_to_acceptor);
   FrameOpener unseal = opener(k.dialer_to_acceptor);
-  for (const size_t size : {size_t{0}, size_t{1}, size_t{100}, size_t{64 * 1024},
-                            kMaxSealedPayload}) {
+  for (const size_t size :
+       {size_t{0}, size_t{1}, size_t{100}, size_t{64 * 1024}, kMaxSealedPayload}) {
     const std::string payload(size, 'p');
     const std::string frame = sealed(seal, FrameType::change, payload);
     ASSERT_EQ(frame.size(), kFrameHeaderBytes + size + kTagBytes);
@@ -128,12 +128,9 @@ TEST_P(LinkCipherStreamTest, OpensOnlyTheFramesInTheirOrder) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, LinkCipherStreamTest,
-    testing::Values(StreamCase{"in_order", {0, 1, 2}, -1},
-                    StreamCase{"replayed", {0, 1, 1}, 2},
-                    StreamCase{"replayed_first", {0, 0}, 1},
-                    StreamCase{"dropped", {0, 2}, 1},
-                    StreamCase{"swapped", {1, 0}, 0},
-                    StreamCase{"injected", {0, kForged, 1}, 1},
+    testing::Values(StreamCase{"in_order", {0, 1, 2}, -1}, StreamCase{"replayed", {0, 1, 1}, 2},
+                    StreamCase{"replayed_first", {0, 0}, 1}, StreamCase{"dropped", {0, 2}, 1},
+                    StreamCase{"swapped", {1, 0}, 0}, StreamCase{"injected", {0, kForged, 1}, 1},
                     StreamCase{"other_direction_key", {kForged}, 0},
                     StreamCase{"good_frame_after_a_bad_one", {kForged, 0}, 0}),
     [](const auto& test_case) { return std::string(test_case.param.name); });

@@ -163,9 +163,9 @@ common::Result<std::string_view> FrameOpener::open(std::string_view header, char
   const auto refuse = [&](std::string_view why) {
     failed_ = true;
     ERR_clear_error();
-    return common::Error{common::Errc::protocol,
-                         "frame " + std::to_string(number) + " (" + std::string(to_string(type)) +
-                             ") fails authentication: " + std::string(why)};
+    return common::Error{common::Errc::protocol, "frame " + std::to_string(number) + " (" +
+                                                     std::string(to_string(type)) +
+                                                     ") fails authentication: " + std::string(why)};
   };
   if (failed_) return refuse("an earlier frame failed");
   if (size < kTagBytes) return refuse("shorter than its tag");
