@@ -55,7 +55,8 @@ fuzz:
 	clang++ $(FUZZ_FLAGS) tests/fuzz/request_parser_fuzz.cpp common/http_parser.cpp -o build-fuzz/request_parser_fuzz
 	clang++ $(FUZZ_FLAGS) tests/fuzz/chunked_fuzz.cpp common/chunked.cpp common/http_parser.cpp -o build-fuzz/chunked_fuzz
 	clang++ $(FUZZ_FLAGS) tests/fuzz/frame_fuzz.cpp web_server/replication/frame.cpp \
-	  web_server/replication/message.cpp -o build-fuzz/frame_fuzz
+	  web_server/replication/message.cpp web_server/replication/link_cipher.cpp -lcrypto \
+	  -o build-fuzz/frame_fuzz
 	build-fuzz/request_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  build-fuzz/corpus/request_parser tests/fuzz/corpus/request_parser
 	build-fuzz/chunked_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

@@ -1,6 +1,6 @@
 // Replication between real web_server processes on loopback: convergence under concurrent
 // writes, a server killed and restarted, a partition healed, conflicting writes, --sync-replicas,
-// and hostile bytes on the replication port.
+// hostile bytes on the replication port, and a man in the middle altering a link's frames.
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -22,6 +22,7 @@
 #include "tests/integration/cluster.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/integration/link_cutter.hpp"
+#include "tests/integration/man_in_the_middle.hpp"
 
 namespace harness {
 namespace {
@@ -372,6 +373,83 @@ std::string planted_change() {
   payload += std::string("\0\x07", 2) + "planted";
   payload += std::string("\x01\0\0\0\x01", 5) + "x";
   return frame(5, payload);
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
+// r0 streams to r1 through a man in the middle. Each way of altering one CHANGE frame after the
+// handshake makes r1 drop the link with a log line before applying anything from it; once the
+// frames pass faithfully again, the link comes back and the change arrives as r0 wrote it.
+TEST(ReplicationTest, TamperedFramesDropTheLinkAndLeaveTheStoreUntouched) {
+  Cluster cluster(2);
+  ManInTheMiddle mitm(cluster[1].repl);
+  cluster[0].peers = {mitm.address()};
+  cluster[1].peers = {cluster[0].repl};
+  cluster.start_all();
+  for (const Tamper tamper : {Tamper::flip, Tamper::drop, Tamper::replay, Tamper::inject}) {
+    const std::string name = to_string(tamper);
+    // A faithful change first: the link is up, and a replay has an earlier frame to send.
+    ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/" + name + "/before", "b").status));
+    ASSERT_TRUE(eventually([&] { return cluster.value(1, name + "/before") == "b"; }, 30s))
+        << name << "\n" << cluster[1].process->err();
+    const std::string before = cluster.digest(1);
+    const size_t failures = count_of(cluster[1].process->err(), "fails authentication");
+
+    mitm.arm(tamper);
+    ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/" + name + "/key", "value").status));
+    ASSERT_TRUE(eventually([&] {
+      return count_of(cluster[1].process->err(), "fails authentication") > failures;
+    }, 30s)) << name << "\n" << cluster[1].process->err();
+    EXPECT_TRUE(mitm.tampered()) << name;
+    EXPECT_NE(cluster[1].process->err().find(") ended: frame "), std::string::npos) << name;
+    EXPECT_EQ(cluster.digest(1), before) << name;
+    EXPECT_EQ(cluster.value(1, name + "/key"), "<404>") << name;
+
+    mitm.restore();
+    EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s)) << name;
+    EXPECT_EQ(cluster.value(1, name + "/key"), "value") << name;
+  }
+  // Nothing but what the test wrote, as it wrote it.
+  const Reply listed = http(cluster[1].http, "GET", "/kv");
+  const auto items = nlohmann::json::parse(listed.body, nullptr, false)["items"];
+  std::map<std::string, std::string> stored;
+  for (const auto& item : items) {
+    stored[item["key"]] = item["value"].is_string() ? item["value"].get<std::string>() : item.dump();
+  }
+  std::map<std::string, std::string> written;
+  for (const char* round : {"flip", "drop", "replay", "inject"}) {
+    written[std::string(round) + "/before"] = "b";
+    written[std::string(round) + "/key"] = "value";
+  }
+  EXPECT_EQ(stored, written) << listed.body;
+}
+
+// The other way: an ACK altered on its way back makes the dialer drop the link (a forged ACK
+// could otherwise claim a peer stored what it never saw).
+TEST(ReplicationTest, TamperedAckDropsTheLinkOnTheDialer) {
+  Cluster cluster(2);
+  ManInTheMiddle mitm(cluster[1].repl);
+  cluster[0].peers = {mitm.address()};
+  cluster[1].peers = {cluster[0].repl};
+  cluster.start_all();
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/before", "b").status));
+  ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  mitm.arm(Tamper::flip, Stream::acks);
+  ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/key", "value").status));
+  const std::string line = "link to " + mitm.address() + ": frame ";
+  ASSERT_TRUE(eventually([&] {
+    const std::string err = cluster[0].process->err();
+    const size_t at = err.find(line);
+    return at != std::string::npos &&
+           err.find("(ACK) fails authentication", at) != std::string::npos;
+  }, 30s)) << cluster[0].process->err();
+  mitm.restore();
+  EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
+  EXPECT_EQ(cluster.value(1, "key"), "value");
 }
 
 TEST(ReplicationTest, HostileBytesAndAWrongSecretLeaveTheStoreUntouched) {

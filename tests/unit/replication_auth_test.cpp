@@ -40,14 +40,16 @@ Outcome handshake(std::string_view dialer_secret, std::string_view acceptor_secr
   net_test::TcpPair pair = net_test::tcp_pair();
   auto accepting = std::async(std::launch::async, [&] {
     FrameReader reader(pair.server);
-    auto result = handshake_as_acceptor(pair.server, reader, acceptor_secret, kAcceptor);
+    FrameWriter writer(pair.server);
+    auto result = handshake_as_acceptor(writer, reader, acceptor_secret, kAcceptor);
     if (!result) pair.server.reset();  // as a server does: the dialer then sees the link end
     return result;
   });
   Outcome outcome;
   {
     FrameReader reader(pair.client);
-    outcome.dialer = handshake_as_dialer(pair.client, reader, dialer_secret, dialer_id);
+    FrameWriter writer(pair.client);
+    outcome.dialer = handshake_as_dialer(writer, reader, dialer_secret, dialer_id);
     if (!outcome.dialer) pair.client.reset();
   }
   outcome.acceptor = accepting.get();
@@ -75,22 +77,54 @@ TEST(HandshakeTest, LinkToItselfIsRefused) {
   EXPECT_FALSE(outcome.acceptor);
 }
 
+// After the handshake each side seals with its direction's key and the other opens with it;
+// a frame in clear is refused.
+TEST(HandshakeTest, BothDirectionsAreSealedAfterwards) {
+  net_test::TcpPair pair = net_test::tcp_pair();
+  auto accepting = std::async(std::launch::async, [&]() -> common::Status {
+    FrameReader reader(pair.server);
+    FrameWriter writer(pair.server);
+    auto origin = handshake_as_acceptor(writer, reader, "s", kAcceptor);
+    if (!origin) return origin.error();
+    auto change = expect_frame(reader, FrameType::change);
+    if (!change) return change.error();
+    if (change->payload != "to the acceptor") return common::Error{common::Errc::protocol, "?"};
+    if (auto sent = writer.send(FrameType::ack, "to the dialer"); !sent) return sent;
+    auto clear = expect_frame(reader, FrameType::progress);  // sent in clear
+    if (clear) return common::Ok{};
+    return clear.error();
+  });
+  FrameReader reader(pair.client);
+  FrameWriter writer(pair.client);
+  ASSERT_TRUE(handshake_as_dialer(writer, reader, "s", kDialer));
+  ASSERT_TRUE(writer.send(FrameType::change, "to the acceptor"));
+  auto ack = expect_frame(reader, FrameType::ack);
+  ASSERT_TRUE(ack) << ack.error().message;
+  EXPECT_EQ(ack->payload, "to the dialer");
+  ASSERT_TRUE(FrameWriter(pair.client).send(FrameType::progress, ""));
+  const common::Status refused = accepting.get();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("frame 1 (PROGRESS) fails authentication"), std::string::npos)
+      << refused.error().message;
+}
+
 // A dialer that does not check the acceptor and proves with the wrong secret.
 TEST(HandshakeTest, AcceptorRefusesADialerWithTheWrongSecret) {
   net_test::TcpPair pair = net_test::tcp_pair();
   auto accepting = std::async(std::launch::async, [&] {
     FrameReader reader(pair.server);
-    return handshake_as_acceptor(pair.server, reader, "right", kAcceptor);
+    FrameWriter writer(pair.server);
+    return handshake_as_acceptor(writer, reader, "right", kAcceptor);
   });
   FrameReader reader(pair.client);
   const Nonce nonce = *random_nonce();
-  ASSERT_TRUE(send_frame(pair.client, FrameType::hello, encode(Hello{kDialer, nonce})));
+  ASSERT_TRUE(FrameWriter(pair.client).send(FrameType::hello, encode(Hello{kDialer, nonce})));
   auto frame = expect_frame(reader, FrameType::challenge);
   ASSERT_TRUE(frame);
   const auto challenge = decode_challenge(frame->payload);
   ASSERT_TRUE(challenge);
   const Mac proof = prove("wrong", Role::dialer, nonce, challenge->nonce, kDialer);
-  ASSERT_TRUE(send_frame(pair.client, FrameType::proof, encode(proof)));
+  ASSERT_TRUE(FrameWriter(pair.client).send(FrameType::proof, encode(proof)));
   const auto result = accepting.get();
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("wrong secret"), std::string::npos);
@@ -102,28 +136,30 @@ TEST(HandshakeTest, ReplayedHandshakeIsRefused) {
   net_test::TcpPair first = net_test::tcp_pair();
   auto accepting = std::async(std::launch::async, [&] {
     FrameReader reader(first.server);
-    return handshake_as_acceptor(first.server, reader, "s", kAcceptor);
+    FrameWriter writer(first.server);
+    return handshake_as_acceptor(writer, reader, "s", kAcceptor);
   });
   FrameReader first_reader(first.client);
   const Nonce nonce = *random_nonce();
   const std::string hello = encode(Hello{kDialer, nonce});
-  ASSERT_TRUE(send_frame(first.client, FrameType::hello, hello));
+  ASSERT_TRUE(FrameWriter(first.client).send(FrameType::hello, hello));
   auto frame = expect_frame(first_reader, FrameType::challenge);
   ASSERT_TRUE(frame);
   const Mac proof =
       prove("s", Role::dialer, nonce, decode_challenge(frame->payload)->nonce, kDialer);
-  ASSERT_TRUE(send_frame(first.client, FrameType::proof, encode(proof)));
+  ASSERT_TRUE(FrameWriter(first.client).send(FrameType::proof, encode(proof)));
   ASSERT_TRUE(accepting.get());
   // The same HELLO and PROOF on a new connection.
   net_test::TcpPair second = net_test::tcp_pair();
   auto replayed = std::async(std::launch::async, [&] {
     FrameReader reader(second.server);
-    return handshake_as_acceptor(second.server, reader, "s", kAcceptor);
+    FrameWriter writer(second.server);
+    return handshake_as_acceptor(writer, reader, "s", kAcceptor);
   });
-  ASSERT_TRUE(send_frame(second.client, FrameType::hello, hello));
+  ASSERT_TRUE(FrameWriter(second.client).send(FrameType::hello, hello));
   FrameReader second_reader(second.client);
   ASSERT_TRUE(expect_frame(second_reader, FrameType::challenge));
-  ASSERT_TRUE(send_frame(second.client, FrameType::proof, encode(proof)));
+  ASSERT_TRUE(FrameWriter(second.client).send(FrameType::proof, encode(proof)));
   const auto result = replayed.get();
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("wrong secret"), std::string::npos);
@@ -143,7 +179,8 @@ TEST_P(HostileOpeningTest, AcceptorDropsTheLinkAndSaysWhy) {
   ASSERT_TRUE(common::send_all(pair.client, GetParam().bytes));
   pair.client.reset();
   FrameReader reader(pair.server);
-  const auto result = handshake_as_acceptor(pair.server, reader, "s", kAcceptor);
+  FrameWriter writer(pair.server);
+  const auto result = handshake_as_acceptor(writer, reader, "s", kAcceptor);
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find(GetParam().reason), std::string::npos)
       << result.error().message;

@@ -22,7 +22,12 @@ common::Result<Frame> FrameReader::read() {
     const FrameParse parsed = parse_frame(buffer_);
     if (parsed.state == common::ParseState::complete) {
       start_ = parsed.consumed;
-      return parsed.frame;
+      if (!opener_) return parsed.frame;
+      // The frame starts the buffer: open its body in place.
+      auto plain = opener_->open(std::string_view(buffer_).substr(0, kFrameHeaderBytes),
+                                 buffer_.data() + kFrameHeaderBytes, parsed.frame.payload.size());
+      if (!plain) return plain.error();
+      return Frame{parsed.frame.type, *plain};
     }
     if (parsed.state == common::ParseState::error) {
       return protocol_error(std::string(parsed.reason));
@@ -38,12 +43,25 @@ common::Result<Frame> FrameReader::read() {
   }
 }
 
-common::Error protocol_error(std::string why) {
-  return common::Error{common::Errc::protocol, std::move(why)};
+void FrameWriter::append(std::string& out, FrameType type, std::string_view payload) {
+  if (!sealer_) return append_frame(out, type, payload);
+  if (broken_) return;
+  if (auto sealed = sealer_->append(out, type, payload); !sealed) broken_ = sealed.error();
 }
 
-common::Status send_frame(const common::Fd& fd, FrameType type, std::string_view payload) {
-  return common::send_all(fd, {frame_header(type, payload.size()), payload});
+common::Status FrameWriter::send(std::string_view frames) {
+  if (broken_) return *broken_;
+  return common::send_all(fd_, frames);
+}
+
+common::Status FrameWriter::send(FrameType type, std::string_view payload) {
+  one_.clear();
+  append(one_, type, payload);
+  return send(one_);
+}
+
+common::Error protocol_error(std::string why) {
+  return common::Error{common::Errc::protocol, std::move(why)};
 }
 
 }  // namespace web::replication

@@ -3,24 +3,26 @@
 //   acceptor -> CHALLENGE {origin_a, nonce_a, prove(acceptor, nonce_d, nonce_a, origin_a)}
 //   dialer   -> PROOF     {prove(dialer, nonce_d, nonce_a, origin_d)}
 // Each side checks the other's proof (auth.hpp) and drops the link at the first frame that is
-// not the one expected, so nothing a peer sends before proving itself reaches the store.
+// not the one expected, so nothing a peer sends before proving itself reaches the store. These
+// frames go in clear (the proofs authenticate them); once both proofs check, each side keys its
+// writer and reader with the link's keys (link_cipher.hpp), so every later frame is sealed.
 #pragma once
 
 #include <string_view>
 
-#include "common/fd.hpp"
 #include "common/result.hpp"
 #include "web_server/replication/frame_stream.hpp"
 #include "web_server/store/version.hpp"
 
 namespace web::replication {
 
-// Each returns the peer's origin id once it proved it knows `secret`, or why the link must go:
-// Errc::protocol for a wrong proof ("wrong secret: ..."), an unexpected or malformed frame, or a
-// peer that has our own origin id; the socket's error otherwise.
-common::Result<store::OriginId> handshake_as_dialer(const common::Fd& fd, FrameReader& reader,
+// Each returns the peer's origin id once it proved it knows `secret` (and `writer` and `reader`
+// seal and open from then on), or why the link must go: Errc::protocol for a wrong proof
+// ("wrong secret: ..."), an unexpected or malformed frame, or a peer that has our own origin id;
+// the socket's error otherwise.
+common::Result<store::OriginId> handshake_as_dialer(FrameWriter& writer, FrameReader& reader,
                                                     std::string_view secret, store::OriginId self);
-common::Result<store::OriginId> handshake_as_acceptor(const common::Fd& fd, FrameReader& reader,
+common::Result<store::OriginId> handshake_as_acceptor(FrameWriter& writer, FrameReader& reader,
                                                       std::string_view secret,
                                                       store::OriginId self);
 

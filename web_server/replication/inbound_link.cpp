@@ -59,8 +59,8 @@ common::Status take_progress(Stability& stability, std::string_view payload) {
   return common::Ok{};
 }
 
-common::Status send_summary(const common::Fd& fd, const store::Store& store) {
-  return send_frame(fd, FrameType::ack, encode(store.summary()));
+common::Status send_summary(FrameWriter& writer, const store::Store& store) {
+  return writer.send(FrameType::ack, encode(store.summary()));
 }
 
 // One frame after the handshake. A SKIP covers the changes sent before it: they go first.
@@ -80,8 +80,9 @@ common::Status take(const Frame& frame, Run& run, const InboundContext& context)
 
 // After the handshake: CHANGE, SKIP and PROGRESS frames until the link ends (always with an
 // error). What a broken frame ends is not applied; the peer sends it again on its next link.
-common::Status receive(const common::Fd& fd, FrameReader& reader, const InboundContext& context) {
-  if (auto sent = send_summary(fd, context.store); !sent) return sent;
+common::Status receive(FrameWriter& writer, FrameReader& reader,
+                       const InboundContext& context) {
+  if (auto sent = send_summary(writer, context.store); !sent) return sent;
   Run run(context.store);
   for (;;) {
     auto frame = reader.read();
@@ -89,7 +90,7 @@ common::Status receive(const common::Fd& fd, FrameReader& reader, const InboundC
     if (auto taken = take(*frame, run, context); !taken) return taken;
     if (!reader.ready()) {  // the end of a burst: one commit and one ACK cover all of it
       if (auto applied = run.apply(); !applied) return applied;
-      if (auto sent = send_summary(fd, context.store); !sent) return sent;
+      if (auto sent = send_summary(writer, context.store); !sent) return sent;
     }
   }
 }
@@ -106,14 +107,15 @@ void serve_inbound_link(const common::Fd& fd, const common::Address& peer,
     return;
   }
   FrameReader reader(fd);
-  auto origin = handshake_as_acceptor(fd, reader, context.secret, context.store.id());
+  FrameWriter writer(fd);
+  auto origin = handshake_as_acceptor(writer, reader, context.secret, context.store.id());
   if (!origin) {
     common::log("replication: dropped link from ", who, " before authentication: ",
                 origin.error().message);
     return;
   }
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin), ") authenticated");
-  const common::Status ended = receive(fd, reader, context);
+  const common::Status ended = receive(writer, reader, context);
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin),
               ") ended: ", ended.error().message);
 }

@@ -22,8 +22,9 @@ struct InboundContext {
 };
 
 // Runs one accepted link until it ends, on the connection's thread; logs which peer and why it
-// ended ("wrong secret: ...", "unknown frame type", "truncated frame: ..."). Nothing a peer sends
-// before it is authenticated, or in a frame that fails to decode, reaches the store.
+// ended ("wrong secret: ...", "unknown frame type", "truncated frame: ...", "frame 7 (CHANGE)
+// fails authentication: ..."). Nothing a peer sends before it is authenticated, in a frame that
+// fails to open (altered, dropped, replayed, injected) or to decode, reaches the store.
 void serve_inbound_link(const common::Fd& fd, const common::Address& peer,
                         const InboundContext& context);
 

@@ -69,7 +69,8 @@ common::Status OutboundLink::session(std::stop_token stop, bool& established) {
     cut(*fd);
   });
   FrameReader reader(*fd);
-  auto origin = handshake_as_dialer(*fd, reader, context_.secret, context_.store.id());
+  FrameWriter writer(*fd);
+  auto origin = handshake_as_dialer(writer, reader, context_.secret, context_.store.id());
   if (!origin) return origin.error();
   auto welcome = expect_frame(reader, FrameType::ack);
   if (!welcome) return welcome.error();
@@ -79,16 +80,17 @@ common::Status OutboundLink::session(std::stop_token stop, bool& established) {
   context_.peers.connected(peer_, *origin);
   context_.peers.acknowledged(peer_, *peer_has);
   common::log("replication: link to ", address_, " (origin ", origin_hex(*origin), ") up");
-  const common::Status ended = stream(*fd, reader, *subscription, *origin, std::move(*peer_has));
+  const common::Status ended = stream(writer, reader, *subscription, *origin, std::move(*peer_has));
   context_.peers.disconnected(peer_);
   return ended;
 }
 
-common::Status OutboundLink::stream(const common::Fd& fd, FrameReader& reader,
+common::Status OutboundLink::stream(FrameWriter& writer, FrameReader& reader,
                                     ChangeFeed::Subscription& subscription,
                                     store::OriginId origin, store::Summary peer_has) {
+  const common::Fd& fd = writer.fd();
   Sender sender(context_.store, context_.peers, context_.stability,
-                Sender::Peer{fd, peer_, origin}, std::move(peer_has));
+                Sender::Peer{writer, peer_, origin}, std::move(peer_has));
   std::optional<common::Error> ack_failure;
   common::Status sending = common::Ok{};
   {

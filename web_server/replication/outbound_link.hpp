@@ -44,7 +44,7 @@ class OutboundLink {
  private:
   void run(std::stop_token stop);
   common::Status session(std::stop_token stop, bool& established);
-  common::Status stream(const common::Fd& fd, FrameReader& reader,
+  common::Status stream(FrameWriter& writer, FrameReader& reader,
                         ChangeFeed::Subscription& subscription, store::OriginId origin,
                         store::Summary peer_has);
   common::Status read_acks(FrameReader& reader);

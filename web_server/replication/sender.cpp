@@ -45,13 +45,13 @@ void Sender::append_next(std::string& out, const store::Change& change) {
     seen = std::max(seen, change.seq);
     return;
   }
-  append_frame(out, FrameType::change, encode(change));
+  peer_.writer.append(out, FrameType::change, encode(change));
   sent = change.seq;
 }
 
 common::Status Sender::flush(std::string& out) {
   if (out.empty()) return common::Ok{};
-  auto sent = common::send_all(peer_.fd, out);
+  auto sent = peer_.writer.send(out);
   out.clear();
   return sent;
 }
@@ -68,11 +68,11 @@ common::Status Sender::catch_up(store::OriginId origin) {
   while (sent < held) {
     const auto changes = store_.changes_between(origin, sent, held, kCatchUpBatch);
     for (const auto& change : changes) {
-      append_frame(out, FrameType::change, encode(change));
+      peer_.writer.append(out, FrameType::change, encode(change));
       sent = change.seq;
     }
     if (changes.size() < kCatchUpBatch) sent = held;
-    append_frame(out, FrameType::skip, encode(Skip{origin, sent}));
+    peer_.writer.append(out, FrameType::skip, encode(Skip{origin, sent}));
     if (out.size() >= kFlushBytes || sent >= held) {
       if (auto flushed = flush(out); !flushed) return flushed;
     }
@@ -116,7 +116,7 @@ common::Status Sender::fill_gaps() {
 common::Status Sender::progress() {
   if (auto filled = fill_gaps(); !filled) return filled;
   stability_.heard(store_.promise());
-  return send_frame(peer_.fd, FrameType::progress, encode(stability_.latest()));
+  return peer_.writer.send(FrameType::progress, encode(stability_.latest()));
 }
 
 }  // namespace web::replication

@@ -9,9 +9,9 @@
 #include <map>
 #include <string>
 
-#include "common/fd.hpp"
 #include "common/result.hpp"
 #include "web_server/replication/change_feed.hpp"
+#include "web_server/replication/frame_stream.hpp"
 #include "web_server/replication/peer_table.hpp"
 #include "web_server/replication/stability.hpp"
 #include "web_server/store/store.hpp"
@@ -21,7 +21,7 @@ namespace web::replication {
 class Sender {
  public:
   struct Peer {
-    const common::Fd& fd;
+    FrameWriter& writer;
     size_t index = 0;           // in the PeerTable
     store::OriginId origin = 0;  // never sent its own changes: it has them all
   };
