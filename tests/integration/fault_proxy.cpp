@@ -57,8 +57,10 @@ struct FaultProxy::Connection {
   }
 };
 
+// On 127.0.0.2: an ephemeral port picked here can never be one that free_address() reserved on
+// 127.0.0.1 for a server that has not bound it yet (both come from bind(0)'s share of ports).
 FaultProxy::FaultProxy(std::string target) : target_(std::move(target)) {
-  auto listener = common::listen_tcp(*common::parse_address("127.0.0.1:0"));
+  auto listener = common::listen_tcp(*common::parse_address("127.0.0.2:0"));
   if (!listener) throw std::runtime_error(listener.error().message);
   listener_ = std::move(*listener);
   address_ = common::local_address(listener_)->to_string();

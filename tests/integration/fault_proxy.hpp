@@ -36,7 +36,7 @@ class FaultProxy {
  public:
   static constexpr size_t kMaxConnections = 32;
 
-  // Listens on 127.0.0.1 (an ephemeral port) and forwards to `target` ("127.0.0.1:PORT").
+  // Listens on 127.0.0.2 (an ephemeral port) and forwards to `target` ("127.0.0.1:PORT").
   explicit FaultProxy(std::string target);
   ~FaultProxy();  // stops accepting, resets every connection, joins every thread
   FaultProxy(const FaultProxy&) = delete;

@@ -72,6 +72,18 @@ bool concurrent_delete(const std::vector<Op>& history, const Op& put, const Op& 
   return false;
 }
 
+// Why a GET right after `put` found the key absent: the DELETE with a larger version that had
+// completed before the PUT began (the server may already have held its tombstone), if any.
+std::string absent_because(const std::vector<Op>& history, const Op& put) {
+  for (const Op& op : history) {
+    if (op.key == put.key && op.kind == OpKind::del && op.outcome == Outcome::ok &&
+        op.end < put.start && version_order(op.version) > version_order(put.version)) {
+      return "; the PUT lost at once to the earlier " + describe(op);
+    }
+  }
+  return "; no DELETE explains it";
+}
+
 }  // namespace
 
 std::vector<Violation> check_convergence(const FinalState& final_state) {
@@ -128,7 +140,8 @@ std::vector<Violation> check_read_your_writes(const std::vector<Op>& history) {
     if (version_order(get.version) >= version_order(put.version)) continue;
     if (get.status == 404 && concurrent_delete(history, put, get)) continue;
     found.push_back({"read-your-write", put.key,
-                     "acknowledged " + describe(put) + ", then " + describe(get)});
+                     "acknowledged " + describe(put) + ", then " + describe(get) +
+                         (get.status == 404 ? absent_because(history, put) : "")});
   }
   return found;
 }
