@@ -62,9 +62,10 @@ std::string check_absent(const std::vector<Op>& history, const std::string& key,
 
 // A DELETE that could explain a 404 right after `put`: it may have won (a larger version, or
 // unknown outcome) and had not completed before the PUT began.
-bool concurrent_delete(const std::vector<Op>& history, const Op& put, const Op& get) {
-  for (const Op& op : history) {
-    if (op.key != put.key || op.kind != OpKind::del || op.outcome == Outcome::failed) continue;
+bool concurrent_delete(const std::vector<const Op*>& deletes, const Op& put, const Op& get) {
+  for (const Op* delete_op : deletes) {
+    const Op& op = *delete_op;
+    if (op.outcome == Outcome::failed) continue;
     const bool may_win = op.outcome == Outcome::indeterminate ||
                          version_order(op.version) > version_order(put.version);
     if (may_win && op.end >= put.start && op.start <= get.end) return true;
@@ -74,10 +75,10 @@ bool concurrent_delete(const std::vector<Op>& history, const Op& put, const Op& 
 
 // Why a GET right after `put` found the key absent: the DELETE with a larger version that had
 // completed before the PUT began (the server may already have held its tombstone), if any.
-std::string absent_because(const std::vector<Op>& history, const Op& put) {
-  for (const Op& op : history) {
-    if (op.key == put.key && op.kind == OpKind::del && op.outcome == Outcome::ok &&
-        op.end < put.start && version_order(op.version) > version_order(put.version)) {
+std::string absent_because(const std::vector<const Op*>& deletes, const Op& put) {
+  for (const Op* delete_op : deletes) {
+    const Op& op = *delete_op;
+    if (op.outcome == Outcome::ok && op.end < put.start && version_order(op.version) > version_order(put.version)) {
       return "; the PUT lost at once to the earlier " + describe(op);
     }
   }
@@ -134,14 +135,19 @@ std::vector<Violation> check_no_lost_writes(const std::vector<Op>& history,
 
 std::vector<Violation> check_read_your_writes(const std::vector<Op>& history) {
   std::vector<Violation> found;
+  std::map<std::string, std::vector<const Op*>> deletes;  // by key: the history is long
+  for (const Op& op : history) {
+    if (op.kind == OpKind::del) deletes[op.key].push_back(&op);
+  }
   for (const Op& get : history) {
     if (get.kind != OpKind::get || get.after_put < 0 || get.outcome != Outcome::ok) continue;
     const Op& put = history[static_cast<size_t>(get.after_put)];
     if (version_order(get.version) >= version_order(put.version)) continue;
-    if (get.status == 404 && concurrent_delete(history, put, get)) continue;
+    const auto& of_key = deletes[put.key];
+    if (get.status == 404 && concurrent_delete(of_key, put, get)) continue;
     found.push_back({"read-your-write", put.key,
                      "acknowledged " + describe(put) + ", then " + describe(get) +
-                         (get.status == 404 ? absent_because(history, put) : "")});
+                         (get.status == 404 ? absent_because(of_key, put) : "")});
   }
   return found;
 }

@@ -228,11 +228,14 @@ TEST_F(NemesisTest, NoAcknowledgedWriteIsLostOrResurrectedAndAllServersConverge)
       << "seed " << seed << " (replay: NEMESIS_SEED=" << seed << ")";
 }
 
-// The checker and the harness report nothing on a run without faults or clock offsets, so a
-// violation in the test above is the store's, not the test's.
-TEST_F(NemesisTest, QuietRunHasNoViolations) {
+// The checker and the harness report nothing on runs without faults or clock offsets (with
+// and without deletes), so a violation in the test above is the store's, not the test's.
+class QuietNemesisTest : public NemesisTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(QuietNemesisTest, QuietRunHasNoViolations) {
   ASSERT_NO_FATAL_FAILURE(start_connected());
-  workload_ = std::make_unique<Workload>(addresses(), history_, WorkloadOptions{.seed = 7});
+  workload_ = std::make_unique<Workload>(
+      addresses(), history_, WorkloadOptions{.deletes = GetParam(), .seed = 7});
   std::this_thread::sleep_for(10s);  // the run's length, not a readiness wait
   workload_->stop();
   EXPECT_TRUE(settle(cluster_, history_));
@@ -240,6 +243,9 @@ TEST_F(NemesisTest, QuietRunHasNoViolations) {
   print_summary(history);
   EXPECT_EQ(report(history, read_final_state(cluster_, workload_keys(16)), 7), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(NemesisTest, QuietNemesisTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& run) { return run.param ? "Deletes" : "PutsOnly"; });
 
 }  // namespace
 }  // namespace harness
