@@ -28,12 +28,18 @@ void abort_on_close(const common::Fd& fd) {
 
 std::string_view to_string(Fault fault) {
   switch (fault) {
-    case Fault::pass: return "pass";
-    case Fault::blackhole: return "blackhole";
-    case Fault::reset: return "reset";
-    case Fault::slow: return "slow";
-    case Fault::drop_to_target: return "drop_to_target";
-    case Fault::drop_to_dialer: return "drop_to_dialer";
+    case Fault::pass:
+      return "pass";
+    case Fault::blackhole:
+      return "blackhole";
+    case Fault::reset:
+      return "reset";
+    case Fault::slow:
+      return "slow";
+    case Fault::drop_to_target:
+      return "drop_to_target";
+    case Fault::drop_to_dialer:
+      return "drop_to_dialer";
   }
   return "?";
 }
@@ -148,8 +154,7 @@ void FaultProxy::pump(const std::shared_ptr<Connection>& connection, bool to_tar
     auto n = common::recv_some(from, buffer, sizeof buffer);
     if (connection->reset) return;
     const Fault fault = fault_.load();
-    const bool drop = fault == Fault::blackhole ||
-                      (fault == Fault::drop_to_target && to_target) ||
+    const bool drop = fault == Fault::blackhole || (fault == Fault::drop_to_target && to_target) ||
                       (fault == Fault::drop_to_dialer && !to_target);
     if (drop) {
       lost = true;  // an EOF is dropped too: the far end must notice the silence itself

@@ -31,15 +31,15 @@ struct Op {
   OpKind kind = OpKind::get;
   std::string key;
   size_t server = 0;
-  int client = -1;     // the client thread; -1 for scripted steps
-  std::string value;   // PUT: the value sent (unique per PUT); GET: the value read
-  double start = 0;    // seconds since the run began
+  int client = -1;    // the client thread; -1 for scripted steps
+  std::string value;  // PUT: the value sent (unique per PUT); GET: the value read
+  double start = 0;   // seconds since the run began
   double end = 0;
-  int status = 0;      // 0: no answer
-  std::string version; // X-Version, "" without an answer
+  int status = 0;       // 0: no answer
+  std::string version;  // X-Version, "" without an answer
   Outcome outcome = Outcome::indeterminate;
-  std::string error;   // why there was no answer
-  long after_put = -1; // a GET made right after this PUT (index) was acknowledged
+  std::string error;    // why there was no answer
+  long after_put = -1;  // a GET made right after this PUT (index) was acknowledged
 };
 // "PUT k03 on s2 by c1 = w1-17 [12.345s..12.350s] 201 v=...-..."
 std::string describe(const Op& op);

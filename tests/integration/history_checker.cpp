@@ -40,8 +40,7 @@ std::string check_value(const std::vector<Op>& history, const KeyState& state,
            (writer ? ": " + describe(*writer) : "");
   }
   if (writer->outcome == Outcome::ok && writer->version != state.version) {
-    return "final version differs from the one its PUT was acknowledged with: " +
-           describe(*writer);
+    return "final version differs from the one its PUT was acknowledged with: " + describe(*writer);
   }
   if (largest && version_order(state.version) < version_order(largest->version)) {
     return std::string(largest->kind == OpKind::del ? "resurrection" : "lost acknowledged write") +
@@ -78,7 +77,8 @@ bool concurrent_delete(const std::vector<const Op*>& deletes, const Op& put, con
 std::string absent_because(const std::vector<const Op*>& deletes, const Op& put) {
   for (const Op* delete_op : deletes) {
     const Op& op = *delete_op;
-    if (op.outcome == Outcome::ok && op.end < put.start && version_order(op.version) > version_order(put.version)) {
+    if (op.outcome == Outcome::ok && op.end < put.start &&
+        version_order(op.version) > version_order(put.version)) {
       return "; the PUT lost at once to the earlier " + describe(op);
     }
   }

@@ -34,28 +34,37 @@ void log_event(const History& history, const std::string& what) {
   std::fflush(stdout);
 }
 
-// Which proxies a link fault touches, and how: a partition cuts both directions across the
-// split; the one-server faults touch that server's outgoing links (its changes) or incoming ones.
-void Nemesis::set_links(const FaultEvent& event, Fault fault) {
-  const size_t n = mesh_.size();
+namespace {
+
+bool contains(const std::vector<size_t>& servers, size_t server) {
+  return std::find(servers.begin(), servers.end(), server) != servers.end();
+}
+
+// Whether a link fault touches the link `from` dials to `to`: a partition cuts both directions
+// across the split; the one-server faults touch that server's outgoing links (its changes) or
+// its incoming ones; slow and flap touch both.
+bool touches(const FaultEvent& event, size_t from, size_t to) {
   const size_t target = event.servers.front();
-  for (size_t from = 0; from < n; ++from) {
-    for (size_t to = 0; to < n; ++to) {
-      if (from == to) continue;
-      const bool from_inside = std::find(event.servers.begin(), event.servers.end(), from) !=
-                               event.servers.end();
-      const bool to_inside =
-          std::find(event.servers.begin(), event.servers.end(), to) != event.servers.end();
-      bool touched = false;
-      switch (event.kind) {
-        case FaultKind::partition: touched = from_inside != to_inside; break;
-        case FaultKind::mute:
-        case FaultKind::acks_lost: touched = from == target; break;
-        case FaultKind::deaf:
-        case FaultKind::acks_unsent: touched = to == target; break;
-        default: touched = from == target || to == target; break;
-      }
-      if (touched) mesh_.link(from, to).set(fault);
+  switch (event.kind) {
+    case FaultKind::partition:
+      return contains(event.servers, from) != contains(event.servers, to);
+    case FaultKind::mute:
+    case FaultKind::acks_lost:
+      return from == target;
+    case FaultKind::deaf:
+    case FaultKind::acks_unsent:
+      return to == target;
+    default:
+      return from == target || to == target;
+  }
+}
+
+}  // namespace
+
+void Nemesis::set_links(const FaultEvent& event, Fault fault) {
+  for (size_t from = 0; from < mesh_.size(); ++from) {
+    for (size_t to = 0; to < mesh_.size(); ++to) {
+      if (from != to && touches(event, from, to)) mesh_.link(from, to).set(fault);
     }
   }
 }
@@ -66,13 +75,25 @@ void Nemesis::apply(const FaultEvent& event) {
   switch (event.kind) {
     case FaultKind::partition:
     case FaultKind::mute:
-    case FaultKind::deaf: set_links(event, Fault::blackhole); break;
+    case FaultKind::deaf:
+      set_links(event, Fault::blackhole);
+      break;
     case FaultKind::acks_lost:
-    case FaultKind::acks_unsent: set_links(event, Fault::drop_to_dialer); break;
-    case FaultKind::slow: set_links(event, Fault::slow); break;
-    case FaultKind::flap: set_links(event, Fault::reset); break;
-    case FaultKind::kill: cluster_.kill(target); break;
-    case FaultKind::pause: cluster_[target].process->signal(SIGSTOP); break;
+    case FaultKind::acks_unsent:
+      set_links(event, Fault::drop_to_dialer);
+      break;
+    case FaultKind::slow:
+      set_links(event, Fault::slow);
+      break;
+    case FaultKind::flap:
+      set_links(event, Fault::reset);
+      break;
+    case FaultKind::kill:
+      cluster_.kill(target);
+      break;
+    case FaultKind::pause:
+      cluster_[target].process->signal(SIGSTOP);
+      break;
   }
 }
 

@@ -8,21 +8,30 @@ namespace harness {
 
 namespace {
 
-constexpr FaultKind kKinds[] = {FaultKind::partition, FaultKind::mute,  FaultKind::deaf,
+constexpr FaultKind kKinds[] = {FaultKind::partition, FaultKind::mute,        FaultKind::deaf,
                                 FaultKind::acks_lost, FaultKind::acks_unsent, FaultKind::slow,
-                                FaultKind::flap,      FaultKind::kill,  FaultKind::pause};
+                                FaultKind::flap,      FaultKind::kill,        FaultKind::pause};
 
 const char* name_of(FaultKind kind) {
   switch (kind) {
-    case FaultKind::partition: return "partition";
-    case FaultKind::mute: return "mute";
-    case FaultKind::deaf: return "deaf";
-    case FaultKind::acks_lost: return "acks-lost";
-    case FaultKind::acks_unsent: return "acks-unsent";
-    case FaultKind::slow: return "slow";
-    case FaultKind::flap: return "flap";
-    case FaultKind::kill: return "kill";
-    case FaultKind::pause: return "pause";
+    case FaultKind::partition:
+      return "partition";
+    case FaultKind::mute:
+      return "mute";
+    case FaultKind::deaf:
+      return "deaf";
+    case FaultKind::acks_lost:
+      return "acks-lost";
+    case FaultKind::acks_unsent:
+      return "acks-unsent";
+    case FaultKind::slow:
+      return "slow";
+    case FaultKind::flap:
+      return "flap";
+    case FaultKind::kill:
+      return "kill";
+    case FaultKind::pause:
+      return "pause";
   }
   return "?";
 }

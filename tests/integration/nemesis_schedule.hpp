@@ -13,15 +13,15 @@
 namespace harness {
 
 enum class FaultKind {
-  partition,   // blackhole every link between two groups of servers
-  mute,        // a server's outgoing links blackholed (it still receives)
-  deaf,        // the links into a server blackholed (it still sends)
-  acks_lost,   // a server's changes arrive, its peers' ACKs do not come back
-  acks_unsent, // changes reach the server, its ACKs do not reach the peers
-  slow,        // every link of a server delays each chunk
-  flap,        // every link of a server reset, and refused while the fault lasts
-  kill,        // SIGKILL, restarted on the same data dir when the fault ends
-  pause,       // SIGSTOP, then SIGCONT
+  partition,    // blackhole every link between two groups of servers
+  mute,         // a server's outgoing links blackholed (it still receives)
+  deaf,         // the links into a server blackholed (it still sends)
+  acks_lost,    // a server's changes arrive, its peers' ACKs do not come back
+  acks_unsent,  // changes reach the server, its ACKs do not reach the peers
+  slow,         // every link of a server delays each chunk
+  flap,         // every link of a server reset, and refused while the fault lasts
+  kill,         // SIGKILL, restarted on the same data dir when the fault ends
+  pause,        // SIGSTOP, then SIGCONT
 };
 
 struct FaultEvent {

@@ -4,6 +4,8 @@
 // them on clocks seconds off. Afterwards every fault is healed and the whole history is checked
 // (history_checker.hpp). NEMESIS_SEED replays a run; NEMESIS_SECONDS sets the random phase's
 // length (default 60). Every fault and the seed are printed, and every violation with its ops.
+#include "tests/integration/nemesis.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -17,7 +19,6 @@
 #include "tests/integration/cluster.hpp"
 #include "tests/integration/history_checker.hpp"
 #include "tests/integration/kv_workload.hpp"
-#include "tests/integration/nemesis.hpp"
 
 namespace harness {
 namespace {
@@ -57,7 +58,8 @@ bool settle(Cluster& cluster, const History& history) {
     if (cluster.converged()) return true;
     std::vector<std::string> digests;
     for (size_t i = 0; i < cluster.size(); ++i) digests.push_back(cluster.digest(i));
-    if (digests != last || !all_links_up(cluster)) unchanged_since = std::chrono::steady_clock::now();
+    if (digests != last || !all_links_up(cluster))
+      unchanged_since = std::chrono::steady_clock::now();
     last = digests;
     if (std::chrono::steady_clock::now() - unchanged_since > kQuiet) break;
     std::this_thread::sleep_for(200ms);  // polling interval, not a readiness wait
@@ -97,8 +99,7 @@ size_t report(const std::vector<Op>& history, const FinalState& final_state, uin
     total += violations.size();
   }
   std::printf("nemesis seed %llu: %zu violations (replay: NEMESIS_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed), total,
-              static_cast<unsigned long long>(seed));
+              static_cast<unsigned long long>(seed), total, static_cast<unsigned long long>(seed));
   std::fflush(stdout);
   return total;
 }
@@ -155,7 +156,8 @@ class NemesisTest : public ::testing::Test {
         if (cluster_.value(i, key) != seeded.value) return false;
       }
       return true;
-    })) << key << " did not replicate";
+    })) << key
+        << " did not replicate";
     const FaultEvent event{0, kPastPurgeSeconds, kind, {faulty}};
     nemesis_.apply(event);
     // mute: the PUT stays on the faulty server; deaf: the DELETE does not reach it.
@@ -213,8 +215,7 @@ TEST_F(NemesisTest, NoAcknowledgedWriteIsLostOrResurrectedAndAllServersConverge)
   for (const auto& event : schedule) {
     std::printf("schedule: +%.1fs %s\n", event.at, describe(event).c_str());
   }
-  workload_ = std::make_unique<Workload>(addresses(), history_,
-                                         WorkloadOptions{.seed = seed});
+  workload_ = std::make_unique<Workload>(addresses(), history_, WorkloadOptions{.seed = seed});
   nemesis_.run(schedule, std::stop_token());  // this thread is the nemesis; it ends by `seconds`
   workload_->stop();
   nemesis_.heal_all();
@@ -234,8 +235,8 @@ class QuietNemesisTest : public NemesisTest, public ::testing::WithParamInterfac
 
 TEST_P(QuietNemesisTest, QuietRunHasNoViolations) {
   ASSERT_NO_FATAL_FAILURE(start_connected());
-  workload_ = std::make_unique<Workload>(
-      addresses(), history_, WorkloadOptions{.deletes = GetParam(), .seed = 7});
+  workload_ = std::make_unique<Workload>(addresses(), history_,
+                                         WorkloadOptions{.deletes = GetParam(), .seed = 7});
   std::this_thread::sleep_for(10s);  // the run's length, not a readiness wait
   workload_->stop();
   EXPECT_TRUE(settle(cluster_, history_));
@@ -245,7 +246,9 @@ TEST_P(QuietNemesisTest, QuietRunHasNoViolations) {
 }
 
 INSTANTIATE_TEST_SUITE_P(NemesisTest, QuietNemesisTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& run) { return run.param ? "Deletes" : "PutsOnly"; });
+                         [](const ::testing::TestParamInfo<bool>& run) {
+                           return run.param ? "Deletes" : "PutsOnly";
+                         });
 
 }  // namespace
 }  // namespace harness

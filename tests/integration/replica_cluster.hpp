@@ -3,10 +3,9 @@
 // proxies in front of them) and a restarted server comes back where it was, on its data dir.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,7 +33,7 @@ struct Node {
   std::vector<std::string> peers;  // replication addresses (or proxies in front of them)
   std::vector<std::string> extra;  // more flags
   std::string secret_file;
-  std::vector<std::string> env;    // "NAME=value" added to the server's environment
+  std::vector<std::string> env;  // "NAME=value" added to the server's environment
   std::unique_ptr<Process> process;
 };
 
