@@ -21,137 +21,12 @@
 #include "common/socket.hpp"
 #include "tests/integration/cluster.hpp"
 #include "tests/integration/harness.hpp"
-#include "tests/integration/link_cutter.hpp"
+#include "tests/integration/fault_proxy.hpp"
 #include "tests/integration/man_in_the_middle.hpp"
+#include "tests/integration/replica_cluster.hpp"
 
 namespace harness {
 namespace {
-
-struct Reply {
-  int status = 0;
-  std::string version;  // X-Version
-  std::string body;
-  std::string raw;
-};
-
-Reply http(const std::string& address, std::string_view method, const std::string& path,
-           std::string_view body = "") {
-  std::string request = std::string(method) + " " + path +
-                        " HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-  Reply reply;
-  reply.raw = harness::exchange(address, request);
-  reply.status = status_of(reply.raw);
-  reply.version = field_of(reply.raw, "x-version");
-  const size_t at = reply.raw.find("\r\n\r\n");
-  if (at != std::string::npos) reply.body = reply.raw.substr(at + 4);
-  return reply;
-}
-
-bool is_2xx(int status) { return status >= 200 && status < 300; }
-
-// "<hlc>-<origin hex>" as a pair that orders like the versions do: by hlc, then origin.
-std::pair<uint64_t, uint64_t> version_order(const std::string& version) {
-  const size_t dash = version.find('-');
-  return {std::stoull(version.substr(0, dash)), std::stoull(version.substr(dash + 1), nullptr, 16)};
-}
-
-struct Node {
-  std::string name, http, repl, dir;
-  std::vector<std::string> peers;  // replication addresses (or forwarders in front of them)
-  std::vector<std::string> extra;  // more flags
-  std::string secret_file;
-  std::unique_ptr<Process> process;
-};
-
-// Servers whose addresses (HTTP and replication) are fixed before any starts, so that each
-// can name its peers, and a restarted server comes back where it was.
-class Cluster {
- public:
-  explicit Cluster(size_t n) : root_(temp_dir()) {
-    secret_ = write_file("secret", "the cluster's shared secret\n");
-    for (size_t i = 0; i < n; ++i) add("r" + std::to_string(i));
-  }
-  ~Cluster() {
-    nodes_.clear();  // SIGKILLs and reaps whatever still runs
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
-  }
-
-  Node& add(const std::string& name) {
-    nodes_.push_back(Node{name, free_address(), free_address(), root_ + "/" + name, {}, {},
-                          secret_, nullptr});
-    return nodes_.back();
-  }
-  std::string write_file(const std::string& name, const std::string& content) {
-    const std::string path = root_ + "/" + name;
-    std::ofstream(path) << content;
-    return path;
-  }
-  void full_mesh() {
-    for (Node& node : nodes_) {
-      for (const Node& other : nodes_) {
-        if (&other != &node) node.peers.push_back(other.repl);
-      }
-    }
-  }
-  Node& operator[](size_t i) { return nodes_[i]; }
-  size_t size() const { return nodes_.size(); }
-
-  void start(size_t i) {
-    Node& node = nodes_[i];
-    std::string peers;
-    for (const auto& peer : node.peers) peers += (peers.empty() ? "" : ",") + peer;
-    std::vector<std::string> argv{exe("web_server"), "--listen", node.http, "--name", node.name,
-                                  "--data-dir", node.dir, "--replication-listen", node.repl,
-                                  "--peers", peers, "--cluster-secret-file", node.secret_file};
-    argv.insert(argv.end(), node.extra.begin(), node.extra.end());
-    node.process = std::make_unique<Process>(argv);
-    EXPECT_EQ(node.process->wait_prefixed_line("replication listening on "), node.repl)
-        << node.process->err();
-    EXPECT_EQ(node.process->wait_listening(), node.http) << node.process->err();
-  }
-  void start_all() {
-    for (size_t i = 0; i < nodes_.size(); ++i) start(i);
-  }
-  void kill(size_t i) {
-    nodes_[i].process->signal(SIGKILL);
-    nodes_[i].process->wait_exit();
-  }
-
-  nlohmann::json status(size_t i) {
-    const Reply reply = http(nodes_[i].http, "GET", "/replication");
-    if (reply.status != 200) return nlohmann::json();
-    return nlohmann::json::parse(reply.body, nullptr, false);
-  }
-  std::string digest(size_t i) {
-    const auto json = status(i);
-    return json.is_object() && json.contains("digest") ? json["digest"].get<std::string>() : "";
-  }
-  // Every listed server is up and has the same contents.
-  bool converged(const std::vector<size_t>& which) {
-    const std::string first = digest(which.front());
-    if (first.empty()) return false;
-    for (size_t i : which) {
-      if (digest(i) != first) return false;
-    }
-    return true;
-  }
-  bool converged() {
-    std::vector<size_t> all;
-    for (size_t i = 0; i < nodes_.size(); ++i) all.push_back(i);
-    return converged(all);
-  }
-  std::string value(size_t i, const std::string& key) {
-    const Reply reply = http(nodes_[i].http, "GET", "/kv/" + key);
-    return reply.status == 200 ? reply.body : "<" + std::to_string(reply.status) + ">";
-  }
-
- private:
-  std::string root_;
-  std::string secret_;
-  std::vector<Node> nodes_;
-};
 
 TEST(ReplicationTest, FourServersConvergeUnderConcurrentPutsAndDeletes) {
   Cluster cluster(4);
@@ -227,10 +102,10 @@ TEST(ReplicationTest, KilledServerCatchesUpAndLosesNothingItAcknowledged) {
 
 TEST(ReplicationTest, PartitionHealsAndTheLargerVersionWinsEverywhere) {
   Cluster cluster(3);
-  // r2 reaches its peers, and they reach it, only through forwarders the test can cut.
-  LinkCutter to_r2_from_r0(cluster[2].repl), to_r2_from_r1(cluster[2].repl);
-  LinkCutter from_r2_to_r0(cluster[0].repl), from_r2_to_r1(cluster[1].repl);
-  std::vector<LinkCutter*> cutters{&to_r2_from_r0, &to_r2_from_r1, &from_r2_to_r0, &from_r2_to_r1};
+  // r2 reaches its peers, and they reach it, only through proxies the test can cut.
+  FaultProxy to_r2_from_r0(cluster[2].repl), to_r2_from_r1(cluster[2].repl);
+  FaultProxy from_r2_to_r0(cluster[0].repl), from_r2_to_r1(cluster[1].repl);
+  std::vector<FaultProxy*> cutters{&to_r2_from_r0, &to_r2_from_r1, &from_r2_to_r0, &from_r2_to_r1};
   cluster[0].peers = {cluster[1].repl, to_r2_from_r0.address()};
   cluster[1].peers = {cluster[0].repl, to_r2_from_r1.address()};
   cluster[2].peers = {from_r2_to_r0.address(), from_r2_to_r1.address()};
@@ -238,7 +113,7 @@ TEST(ReplicationTest, PartitionHealsAndTheLargerVersionWinsEverywhere) {
   ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/before", "x").status));
   ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
 
-  for (LinkCutter* cutter : cutters) cutter->cut();
+  for (FaultProxy* cutter : cutters) cutter->set(Fault::reset);
   std::map<std::string, std::pair<std::string, std::string>> written;  // key -> (a, b) versions
   for (int k = 0; k < 10; ++k) {
     const std::string key = "p/" + std::to_string(k);
@@ -255,7 +130,7 @@ TEST(ReplicationTest, PartitionHealsAndTheLargerVersionWinsEverywhere) {
   EXPECT_FALSE(cluster.converged({0, 2}));
   EXPECT_EQ(cluster.value(2, "p/0"), "from r2");
 
-  for (LinkCutter* cutter : cutters) cutter->restore();
+  for (FaultProxy* cutter : cutters) cutter->set(Fault::pass);
   EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
   for (const auto& [key, versions] : written) {
     const bool r0_wins = version_order(versions.first) > version_order(versions.second);
@@ -515,17 +390,17 @@ TEST_P(OneWayLinkTest, AnOlderWriteNeverResurrectsAKeyDeletedMeanwhile) {
   const bool mute = GetParam();
   Cluster cluster(3);
   compact_often(cluster);
-  LinkCutter r0_to_r1(cluster[1].repl), r0_to_r2(cluster[2].repl);
-  LinkCutter r1_to_r0(cluster[0].repl), r2_to_r0(cluster[0].repl);
+  FaultProxy r0_to_r1(cluster[1].repl), r0_to_r2(cluster[2].repl);
+  FaultProxy r1_to_r0(cluster[0].repl), r2_to_r0(cluster[0].repl);
   cluster[0].peers = {r0_to_r1.address(), r0_to_r2.address()};
   cluster[1].peers = {r1_to_r0.address(), cluster[2].repl};
   cluster[2].peers = {r2_to_r0.address(), cluster[1].repl};
   cluster.start_all();
   ASSERT_TRUE(is_2xx(http(cluster[0].http, "PUT", "/kv/k", "first").status));
   ASSERT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
-  std::vector<LinkCutter*> cut = mute ? std::vector{&r0_to_r1, &r0_to_r2}
+  std::vector<FaultProxy*> cut = mute ? std::vector{&r0_to_r1, &r0_to_r2}
                                       : std::vector{&r1_to_r0, &r2_to_r0};
-  for (LinkCutter* cutter : cut) cutter->cut();
+  for (FaultProxy* proxy : cut) proxy->set(Fault::blackhole);
 
   const Reply put = http(cluster[0].http, "PUT", "/kv/k", "older");
   ASSERT_EQ(put.status, 200) << put.raw;
@@ -537,7 +412,7 @@ TEST_P(OneWayLinkTest, AnOlderWriteNeverResurrectsAKeyDeletedMeanwhile) {
   ASSERT_TRUE(eventually([&] { return compaction(cluster, 1, "passes") >= passes + 20; }, 30s));
   EXPECT_EQ(compaction(cluster, 1, "tombstones_dropped"), 0u) << "r0's write may still come";
 
-  for (LinkCutter* cutter : cut) cutter->restore();
+  for (FaultProxy* proxy : cut) proxy->set(Fault::pass);
   EXPECT_TRUE(eventually([&] { return cluster.converged(); }, 30s));
   for (size_t i = 0; i < cluster.size(); ++i) {
     EXPECT_EQ(cluster.value(i, "k"), "<404>") << cluster[i].name;
