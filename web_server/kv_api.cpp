@@ -85,10 +85,14 @@ Response KvApi::answer(std::string_view method, std::string_view target, std::st
   return get(key);
 }
 
+// A deleted key's 404 carries the delete's version while its tombstone is kept.
 Response KvApi::get(std::string_view key) {
-  std::optional<store::Entry> entry = store_.get(key);
-  if (!entry) return with_version(say(404, "no key '" + std::string(key) + "'"), {});
-  return with_version(make(200, kOctets, std::move(entry->value)), entry->version);
+  std::optional<store::Store::Stored> stored = store_.lookup(key);
+  if (!stored || !stored->value) {
+    return with_version(say(404, "no key '" + std::string(key) + "'"),
+                        stored ? stored->version : store::Version{});
+  }
+  return with_version(make(200, kOctets, std::move(*stored->value)), stored->version);
 }
 
 Response KvApi::put(std::string_view key, std::string_view value) {

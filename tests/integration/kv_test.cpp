@@ -155,7 +155,9 @@ TEST_F(KvTest, PutGetDeleteAnswerWithTheirStatusesAndVersions) {
   EXPECT_EQ(deleted.status, 204);
   EXPECT_EQ(deleted.header("content-length"), "");
   EXPECT_FALSE(deleted.header("x-version").empty());
-  EXPECT_EQ(http(host_port, "GET", "/kv/greeting").status, 404);
+  const Reply gone = http(host_port, "GET", "/kv/greeting");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.header("x-version"), deleted.header("x-version")) << "the delete's version";
   EXPECT_EQ(http(host_port, "DELETE", "/kv/greeting").status, 404);
 }
 

@@ -71,7 +71,7 @@ common::Status Reader::prepare() {
     const char* sql;
   };
   const Spec specs[] = {
-      {&get_, "SELECT value, hlc, origin FROM kv WHERE key = ?1 AND value IS NOT NULL"},
+      {&get_, "SELECT value, hlc, origin FROM kv WHERE key = ?1"},
       {&list_,
        "SELECT key, value, hlc, origin FROM kv WHERE key >= ?1 AND key < ?2 AND value IS NOT NULL "
        "ORDER BY key LIMIT ?3"},
@@ -89,12 +89,14 @@ common::Status Reader::prepare() {
   return common::Ok{};
 }
 
-common::Result<std::optional<Entry>> Reader::get(std::string_view key) {
+common::Result<std::optional<Store::Stored>> Reader::lookup(std::string_view key) {
   sqlite::Run run(get_);
   auto row = run.bind(1, key).step();
   if (!row) return row.error();
-  if (!*row) return std::optional<Entry>();
-  return std::optional<Entry>(Entry{std::string(key), run.text(0), {run.u64(1), run.u64(2)}});
+  if (!*row) return std::optional<Store::Stored>();
+  Store::Stored stored{std::nullopt, {run.u64(1), run.u64(2)}};
+  if (!run.is_null(0)) stored.value = run.text(0);
+  return std::optional<Store::Stored>(std::move(stored));
 }
 
 common::Result<std::vector<Entry>> Reader::list(std::string_view prefix, size_t limit) {

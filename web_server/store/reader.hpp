@@ -23,7 +23,7 @@ class Reader {
  public:
   static common::Result<std::unique_ptr<Reader>> open(const std::string& path);
 
-  common::Result<std::optional<Entry>> get(std::string_view key);
+  common::Result<std::optional<Store::Stored>> lookup(std::string_view key);
   common::Result<std::vector<Entry>> list(std::string_view prefix, size_t limit);
   common::Result<std::vector<Change>> changes_between(OriginId origin, uint64_t after,
                                                       uint64_t upto, size_t limit);

@@ -327,9 +327,15 @@ Promise Store::promise() const {
 Summary Store::summary() const { return impl_->summary.contiguous(); }
 
 std::optional<Entry> Store::get(std::string_view key) const {
+  auto stored = lookup(key);
+  if (!stored || !stored->value) return std::nullopt;
+  return Entry{std::string(key), std::move(*stored->value), stored->version};
+}
+
+std::optional<Store::Stored> Store::lookup(std::string_view key) const {
   if (!valid_key(key)) return std::nullopt;
-  return impl_->read<std::optional<Entry>>(
-      std::nullopt, [&](Reader& reader) { return reader.get(key); });
+  return impl_->read<std::optional<Stored>>(
+      std::nullopt, [&](Reader& reader) { return reader.lookup(key); });
 }
 
 std::vector<Entry> Store::list(std::string_view prefix, size_t limit) const {

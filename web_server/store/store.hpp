@@ -75,6 +75,13 @@ class Store {
 
   // Reads. A deleted key reads as absent.
   std::optional<Entry> get(std::string_view key) const;
+  // The key's current change as stored: its value, or nullopt for a tombstone, and its version
+  // either way; nullopt when the key has no row (never written, or its tombstone was dropped).
+  struct Stored {
+    std::optional<std::string> value;
+    Version version;
+  };
+  std::optional<Stored> lookup(std::string_view key) const;
   // Live keys starting with `prefix`, in key order, at most `limit`.
   std::vector<Entry> list(std::string_view prefix, size_t limit) const;
 
