@@ -41,8 +41,9 @@ const char* to_string(Tamper tamper) {
   return "?";
 }
 
+// On 127.0.0.2, as FaultProxy: its ephemeral port can never be one free_address() reserved.
 ManInTheMiddle::ManInTheMiddle(std::string target) : target_(std::move(target)) {
-  auto listener = common::listen_tcp(*common::parse_address("127.0.0.1:0"));
+  auto listener = common::listen_tcp(*common::parse_address("127.0.0.2:0"));
   if (!listener) throw std::runtime_error(listener.error().message);
   listener_ = std::move(*listener);
   address_ = common::local_address(listener_)->to_string();

@@ -24,7 +24,7 @@ const char* to_string(Tamper tamper);
 
 class ManInTheMiddle {
  public:
-  // Listens on 127.0.0.1 (an ephemeral port) and forwards to `target` ("127.0.0.1:PORT").
+  // Listens on 127.0.0.2 (an ephemeral port) and forwards to `target` ("127.0.0.1:PORT").
   explicit ManInTheMiddle(std::string target);
   ~ManInTheMiddle();  // stops accepting, cuts every connection, joins every thread
   ManInTheMiddle(const ManInTheMiddle&) = delete;

@@ -1,11 +1,11 @@
-#include "web_server/replication/stability.hpp"
-
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "web_server/replication/stability.hpp"
 
 namespace web::replication {
 namespace {
@@ -35,14 +35,23 @@ INSTANTIATE_TEST_SUITE_P(
         HorizonCase{"NoOrigins", {{kA, 0, 50}}, {}, {}, std::nullopt},
         HorizonCase{"AnOriginNeverHeardFrom", {{kA, 0, 50}}, {}, {kA, kB}, std::nullopt},
         HorizonCase{"QuietOriginsPromiseTheirClocks", {{kA, 0, 50}, {kB, 0, 70}}, {}, {kA, kB}, 50},
-        HorizonCase{"APromisePastWhatEveryoneHoldsIsNotUsable", {{kA, 5, 50}}, {{kA, 4}}, {kA},
+        HorizonCase{"APromisePastWhatEveryoneHoldsIsNotUsable",
+                    {{kA, 5, 50}},
+                    {{kA, 4}},
+                    {kA},
                     std::nullopt},
         HorizonCase{"TheNewestPromiseWithinTheFloorCounts",
-                    {{kA, 2, 20}, {kA, 4, 40}, {kA, 6, 60}}, {{kA, 5}}, {kA}, 40},
+                    {{kA, 2, 20}, {kA, 4, 40}, {kA, 6, 60}},
+                    {{kA, 5}},
+                    {kA},
+                    40},
         HorizonCase{"TheSlowestOriginHoldsItBack",
-                    {{kA, 3, 90}, {kB, 1, 30}, {kB, 9, 95}}, {{kA, 3}, {kB, 8}}, {kA, kB}, 30},
-        HorizonCase{"OriginsOutsideTheSetDoNotCount", {{kA, 1, 10}, {kB, 1, 99}}, {{kB, 1}},
-                    {kB}, 99}),
+                    {{kA, 3, 90}, {kB, 1, 30}, {kB, 9, 95}},
+                    {{kA, 3}, {kB, 8}},
+                    {kA, kB},
+                    30},
+        HorizonCase{
+            "OriginsOutsideTheSetDoNotCount", {{kA, 1, 10}, {kB, 1, 99}}, {{kB, 1}}, {kB}, 99}),
     [](const testing::TestParamInfo<HorizonCase>& info) { return info.param.name; });
 
 TEST(StabilityTest, LatestIsTheNewestPromiseOfEachOrigin) {

@@ -80,8 +80,7 @@ common::Status take(const Frame& frame, Run& run, const InboundContext& context)
 
 // After the handshake: CHANGE, SKIP and PROGRESS frames until the link ends (always with an
 // error). What a broken frame ends is not applied; the peer sends it again on its next link.
-common::Status receive(FrameWriter& writer, FrameReader& reader,
-                       const InboundContext& context) {
+common::Status receive(FrameWriter& writer, FrameReader& reader, const InboundContext& context) {
   if (auto sent = send_summary(writer, context.store); !sent) return sent;
   Run run(context.store);
   for (;;) {
@@ -100,8 +99,8 @@ common::Status receive(FrameWriter& writer, FrameReader& reader,
 void serve_inbound_link(const common::Fd& fd, const common::Address& peer,
                         const InboundContext& context) {
   const std::string who = peer.to_string();
-  if (auto timeouts = common::set_io_timeouts(fd, context.timing.dead_after,
-                                              context.timing.dead_after);
+  if (auto timeouts =
+          common::set_io_timeouts(fd, context.timing.dead_after, context.timing.dead_after);
       !timeouts) {
     common::log("replication: link from ", who, ": ", timeouts.error().message);
     return;
@@ -110,8 +109,8 @@ void serve_inbound_link(const common::Fd& fd, const common::Address& peer,
   FrameWriter writer(fd);
   auto origin = handshake_as_acceptor(writer, reader, context.secret, context.store.id());
   if (!origin) {
-    common::log("replication: dropped link from ", who, " before authentication: ",
-                origin.error().message);
+    common::log("replication: dropped link from ", who,
+                " before authentication: ", origin.error().message);
     return;
   }
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin), ") authenticated");

@@ -31,9 +31,9 @@ struct Skip {  // SKIP
 
 std::string encode(const Hello& hello);
 std::string encode(const Challenge& challenge);
-std::string encode(const Mac& proof);  // PROOF
-std::string encode(const store::Summary& summary);  // ACK
-std::string encode(const store::Change& change);    // CHANGE
+std::string encode(const Mac& proof);                             // PROOF
+std::string encode(const store::Summary& summary);                // ACK
+std::string encode(const store::Change& change);                  // CHANGE
 std::string encode(const std::vector<store::Promise>& promises);  // PROGRESS
 std::string encode(const Skip& skip);
 

@@ -44,8 +44,7 @@ void OutboundLink::run(std::stop_token stop) {
     if (stop.stop_requested()) break;
     if (established) backoff = context_.timing.backoff_min;
     if (ended.error().message != last_failure || established) {
-      common::log("replication: link to ", address_, ": ", ended.error().message,
-                  "; reconnecting");
+      common::log("replication: link to ", address_, ": ", ended.error().message, "; reconnecting");
     }
     last_failure = ended.error().message;
     std::unique_lock lock(mutex_);
@@ -86,8 +85,8 @@ common::Status OutboundLink::session(std::stop_token stop, bool& established) {
 }
 
 common::Status OutboundLink::stream(FrameWriter& writer, FrameReader& reader,
-                                    ChangeFeed::Subscription& subscription,
-                                    store::OriginId origin, store::Summary peer_has) {
+                                    ChangeFeed::Subscription& subscription, store::OriginId origin,
+                                    store::Summary peer_has) {
   const common::Fd& fd = writer.fd();
   Sender sender(context_.store, context_.peers, context_.stability,
                 Sender::Peer{writer, peer_, origin}, std::move(peer_has));

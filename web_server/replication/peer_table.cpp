@@ -130,7 +130,8 @@ nlohmann::json PeerTable::status(const store::Summary& ours) const {
     entry["origin"] = peer.origin ? nlohmann::json(origin_hex(*peer.origin)) : nlohmann::json();
     entry["last_heard_ms_ago"] =
         peer.last_heard ? nlohmann::json(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             now - *peer.last_heard).count())
+                                             now - *peer.last_heard)
+                                             .count())
                         : nlohmann::json();
     const store::Summary acked = peer.acknowledged.value_or(store::Summary{});
     entry["acknowledged"] = summary_json(acked);

@@ -7,12 +7,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "web_server/store/store.hpp"
 

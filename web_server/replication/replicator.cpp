@@ -43,8 +43,8 @@ common::Address Replicator::local_address() const { return server_->local_addres
 
 void Replicator::start() {
   accepting_ = std::jthread([this] { server_->serve(); });
-  const OutboundLink::Context context{store_,          *feed_,          peers_, stability_,
-                                     options_.secret, options_.timing};
+  const OutboundLink::Context context{store_,     *feed_,          peers_,
+                                      stability_, options_.secret, options_.timing};
   for (size_t i = 0; i < options_.peers.size(); ++i) {
     links_.push_back(std::make_unique<OutboundLink>(context, i, options_.peers[i]));
   }
@@ -89,8 +89,8 @@ void Replicator::retire_replaced(const store::Summary& ours) {
   for (const store::OriginId old : peers_.replaced_origins()) {
     if (retired.contains(old)) continue;
     const auto held = ours.find(old);
-    const uint64_t last = std::max(held == ours.end() ? 0 : held->second,
-                                   peers_.highest_acknowledged(old));
+    const uint64_t last =
+        std::max(held == ours.end() ? 0 : held->second, peers_.highest_acknowledged(old));
     if (auto kept = store_.retire(old, last); !kept) {
       common::log("replication: retiring origin ", origin_hex(old), ": ", kept.error().message);
       continue;

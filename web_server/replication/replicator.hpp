@@ -27,10 +27,10 @@
 namespace web::replication {
 
 struct ReplicatorOptions {
-  common::Address listen;           // where peers' links arrive (port 0: any)
-  std::vector<std::string> peers;   // their listen addresses, host:port
+  common::Address listen;          // where peers' links arrive (port 0: any)
+  std::vector<std::string> peers;  // their listen addresses, host:port
   std::string secret;
-  size_t sync_replicas = 0;         // K: a write waits for K peers' acknowledgement
+  size_t sync_replicas = 0;  // K: a write waits for K peers' acknowledgement
   common::Millis sync_timeout{5000};
   common::Millis compact_interval{10000};  // how often what is stable is dropped (store/compactor)
   LinkTiming timing;

@@ -22,7 +22,7 @@ class Sender {
  public:
   struct Peer {
     FrameWriter& writer;
-    size_t index = 0;           // in the PeerTable
+    size_t index = 0;            // in the PeerTable
     store::OriginId origin = 0;  // never sent its own changes: it has them all
   };
 

@@ -25,9 +25,8 @@ void Stability::add(const store::Promise& promise) {
     return p.seq <= promise.seq && p.hlc >= promise.hlc;
   });
   if (dominated) return;
-  std::erase_if(list, [&](const store::Promise& p) {
-    return promise.seq <= p.seq && promise.hlc >= p.hlc;
-  });
+  std::erase_if(
+      list, [&](const store::Promise& p) { return promise.seq <= p.seq && promise.hlc >= p.hlc; });
   const auto at = std::upper_bound(
       list.begin(), list.end(), promise,
       [](const store::Promise& a, const store::Promise& b) { return a.seq < b.seq; });
@@ -56,9 +55,9 @@ std::optional<uint64_t> Stability::horizon(const store::Summary& everyone_has,
     const auto held = everyone_has.find(origin);
     const uint64_t floor = held == everyone_has.end() ? 0 : held->second;
     // The list is in seq (and so hlc) order: the last promise within the floor is the best.
-    const auto past = std::upper_bound(
-        list.begin(), list.end(), floor,
-        [](uint64_t seq, const store::Promise& p) { return seq < p.seq; });
+    const auto past =
+        std::upper_bound(list.begin(), list.end(), floor,
+                         [](uint64_t seq, const store::Promise& p) { return seq < p.seq; });
     if (past == list.begin()) return std::nullopt;
     const auto best = std::prev(past);
     horizon = std::min(horizon, best->hlc);

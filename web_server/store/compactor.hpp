@@ -31,7 +31,7 @@ class Compactor {
 
   struct Totals {
     uint64_t passes = 0;
-    uint64_t horizon = 0;  // of the last pass that had one
+    uint64_t horizon = 0;     // of the last pass that had one
     uint64_t tombstones = 0;  // dropped
   };
   Totals totals() const;  // thread-safe

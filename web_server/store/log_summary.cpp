@@ -63,7 +63,8 @@ void LogSummary::OriginLog::absorb() {
 Summary LogSummary::contiguous() const {
   const std::lock_guard lock(mutex_);
   Summary summary;
-  for (const auto& [origin, log] : logs_) summary.emplace_hint(summary.end(), origin, log.contiguous);
+  for (const auto& [origin, log] : logs_)
+    summary.emplace_hint(summary.end(), origin, log.contiguous);
   return summary;
 }
 

@@ -25,7 +25,7 @@ class LogSummary {
   // add(origin, seq) for each of `seqs`, without doing either.
   uint64_t contiguous_after(OriginId origin, const std::vector<uint64_t>& seqs,
                             uint64_t skip_to) const;
-  Summary contiguous() const;                     // thread-safe
+  Summary contiguous() const;  // thread-safe
 
  private:
   struct OriginLog {

@@ -78,8 +78,7 @@ common::Status Reader::prepare() {
       {&changes_between_,
        "SELECT seq, hlc, key, value FROM kv WHERE origin = ?1 AND seq > ?2 AND seq <= ?3 "
        "ORDER BY seq LIMIT ?4"},
-      {&live_rows_,
-       "SELECT key, value, hlc, origin FROM kv WHERE value IS NOT NULL ORDER BY key"},
+      {&live_rows_, "SELECT key, value, hlc, origin FROM kv WHERE value IS NOT NULL ORDER BY key"},
   };
   for (const Spec& spec : specs) {
     auto statement = db_.prepare(spec.sql);

@@ -14,9 +14,9 @@ namespace web::store {
 
 struct OpenedFile {
   sqlite::Database db;
-  OriginId id = 0;         // created at first open, never 0
-  uint64_t last_hlc = 0;   // the last timestamp a local write used
-  uint64_t own_seq = 0;    // the last seq a local write used
+  OriginId id = 0;          // created at first open, never 0
+  uint64_t last_hlc = 0;    // the last timestamp a local write used
+  uint64_t own_seq = 0;     // the last seq a local write used
   uint64_t newest_hlc = 0;  // the largest version hlc in kv (may be a peer's)
 };
 
