@@ -48,6 +48,8 @@ void fuzz_payloads(std::string_view payload) {
   if (const auto summary = decode_summary(payload)) {
     check(decode_summary(encode(*summary)) == summary);
   }
+  if (const auto progress = decode_progress(payload)) check(encode(*progress) == payload);
+  if (const auto skip = decode_skip(payload)) check(encode(*skip) == payload);
 }
 
 const LinkKeys& fuzz_keys() {

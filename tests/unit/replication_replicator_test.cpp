@@ -146,6 +146,33 @@ TEST(ReplicatorTest, LateJoinerCatchesUpOnEverythingItMissed) {
   EXPECT_EQ(value_of(nc, "k1"), "<absent>");
 }
 
+// The joiner is sent only the current changes, with SKIPs over the superseded seqs between
+// them: its summary still covers every seq, of both origins, as if it had every change.
+TEST(ReplicatorTest, LateJoinerBootstrapsOnTheLiveKeysAndHoldsEverySeq) {
+  const std::string a = free_address(), b = free_address(), c = free_address();
+  Node na(a, {b, c}), nb(b, {a, c});
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_TRUE((i % 2 ? na : nb).store->put("hot" + std::to_string(i % 3), std::to_string(i)));
+  }
+  ASSERT_TRUE(na.store->put("cold", "1"));
+  ASSERT_TRUE(nb.store->remove("hot0"));
+  ASSERT_TRUE(net_test::eventually([&] { return same_contents({&na, &nb}); }, 20s));
+  Node nc(c, {a, b});
+  EXPECT_TRUE(net_test::eventually([&] { return same_contents({&na, &nb, &nc}); }, 20s));
+  EXPECT_TRUE(net_test::eventually(
+      [&] { return nc.store->summary() == na.store->summary(); }, 20s));
+  EXPECT_EQ(value_of(nc, "hot0"), "<absent>");
+  EXPECT_EQ(value_of(nc, "hot1"), na.store->get("hot1")->value);
+  EXPECT_EQ(value_of(nc, "cold"), "1");
+  const auto log_size = [](const Node& node, store::OriginId origin) {
+    return node.store->changes_between(origin, 0, 1'000'000, 1'000'000).size();
+  };
+  for (const store::OriginId origin : {na.store->id(), nb.store->id()}) {
+    EXPECT_EQ(log_size(nc, origin), log_size(na, origin));
+    EXPECT_LE(log_size(nc, origin), 4u);  // of 200-odd changes, only the four keys' current ones
+  }
+}
+
 // A and C know only B: what each writes reaches the other through B's change log.
 TEST(ReplicatorTest, ChangesAreRelayedToServersWithoutADirectLink) {
   const std::string a = free_address(), b = free_address(), c = free_address();
