@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
+#include <random>
 #include <thread>
 
 #include "common/address.hpp"
@@ -51,7 +53,16 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 std::string free_address() {
-  auto listener = common::listen_tcp(*common::parse_address("127.0.0.1:0"));
+  static std::mutex mutex;
+  static std::mt19937 rng{std::random_device{}()};
+  std::string host;
+  {
+    const std::lock_guard lock(mutex);
+    std::uniform_int_distribution<int> byte(1, 254);
+    host = "127." + std::to_string(byte(rng)) + "." + std::to_string(byte(rng)) + "." +
+           std::to_string(byte(rng));
+  }
+  auto listener = common::listen_tcp(*common::parse_address(host + ":0"));
   EXPECT_TRUE(listener.ok());
   return common::local_address(*listener)->to_string();
 }

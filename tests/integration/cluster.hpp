@@ -33,7 +33,9 @@ std::string field_of(std::string_view message, const std::string& name);
 // Polls `condition` every 20ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 30s);
 
-// A port on 127.0.0.1 that nothing listens on (bound once, then released).
+// A port that nothing listens on (bound once, then released), on a loopback address of its own
+// (127.x.y.z at random, never 127.0.0.1 or .2): between its release and the server's bind, the
+// ephemeral ports other sockets take on 127.0.0.1 (every connect() in any test) cannot land on it.
 std::string free_address();
 
 // A load_balancer started with --admin 127.0.0.1:0 (and `args`), ready: both its
