@@ -253,6 +253,8 @@ common::Result<std::unique_ptr<Store>> Store::open(const Options& options) {
   auto progress = impl->writer.progress();
   if (!progress) return progress.error();
   for (const auto& [origin, contiguous] : *progress) impl->summary.advance(origin, contiguous);
+  // A batch that took back our own changes from a peer saved their seqs as progress only.
+  impl->own_seq = std::max(impl->own_seq, impl->summary.contiguous(impl->id));
   impl->summary.advance(impl->id, impl->own_seq);
   impl->saved_progress = std::move(*progress);
   // Open one reader now so that a file readers cannot open fails here, not on the first get().
