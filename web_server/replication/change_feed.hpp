@@ -1,7 +1,7 @@
 // Hands the changes the store commits to every outbound link, without ever blocking the
 // committing thread: each link has a bounded queue, and a queue that overflows is emptied and
-// flagged, so that its link catches up from the store's change log instead (nothing is lost, the
-// log has every change). Thread-safe.
+// flagged, so that its link catches up from the store's change log instead (nothing is lost: the
+// log has every key's current change). Thread-safe.
 #pragma once
 
 #include <condition_variable>

@@ -1,6 +1,6 @@
 // What this server knows of each configured peer: whether our link to it is up, when it last
 // answered, and the summary it last acknowledged (what it stored durably, per origin). Feeds
-// --sync-replicas waits, the tombstone purge floor and GET /replication. Thread-safe.
+// --sync-replicas waits, the tombstone horizon's floors and GET /replication. Thread-safe.
 #pragma once
 
 #include <chrono>

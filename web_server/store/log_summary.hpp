@@ -1,6 +1,6 @@
-// What the change log holds of each origin, kept in memory so that summary() (which replication
-// asks for often) costs a map copy instead of a query: the highest contiguous seq per origin, and
-// the seqs that arrived past a gap, until the gap fills.
+// What this server holds of each origin's changes, kept in memory so that summary() (which
+// replication asks for often) costs a map copy instead of a query: the highest contiguous seq per
+// origin, and the seqs that arrived past a gap, until the gap fills.
 #pragma once
 
 #include <cstdint>

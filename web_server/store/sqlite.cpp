@@ -7,7 +7,7 @@ namespace web::store::sqlite {
 
 namespace {
 
-// "INSERT OR IGNORE INTO changelog(origin, ...) VALUES ..." -> "INSERT OR IGNORE INTO changelog":
+// "INSERT INTO kv(key, ...) VALUES ..." -> "INSERT INTO kv":
 // the statement's verb and table, short enough for a log line.
 std::string name_of(std::string_view sql) {
   size_t end = sql.find('(');

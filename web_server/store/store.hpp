@@ -1,8 +1,8 @@
 // The embedded key-value store of one web_server: SQLite in WAL mode with synchronous=FULL, so a
 // write is on disk before it is acknowledged. Local writes are serialised and get the next
 // version from the hybrid clock; remote changes are applied idempotently, last writer wins by
-// (hlc, origin). Every applied change, local or remote, goes to the change log in the same
-// transaction as the data, so a server can stream any peer what it lacks, for every origin.
+// (hlc, origin). Each key's row is its current change, by (origin, seq) too, so the rows are the
+// change log a server streams any peer what it lacks from, for every origin (see schema.cpp).
 // Thread-safe: writes are serialised, reads run concurrently (one read connection per thread).
 #pragma once
 
