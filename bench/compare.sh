@@ -904,7 +904,8 @@ def hold_count(wanted):
 
 def replication_section(ctx):
     """bench/replication.py's table (its own servers, its own temp folder), or why it has none."""
-    argv = [sys.executable, os.path.join(BENCH, "replication.py"), "--build-dir", ctx.build]
+    argv = [sys.executable, os.path.join(BENCH, "replication.py"), "--build-dir", ctx.build,
+            "--runs", str(ctx.runs), "--seconds", str(ctx.seconds)]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=REPLICATION_TIMEOUT)
     except subprocess.TimeoutExpired:
