@@ -11,9 +11,10 @@ Usage: bench/replication.py [--build-dir DIR] [--runs N] [--seconds S] [--writes
 throughput   For each --sync-replicas K in (0, 1, 2), four fresh web_servers (own data folders in a
              temp folder, one cluster secret, replication ports chosen up front on 127.0.0.1,
              each peering with the other three), all three clusters up at once. Once every link
-             is up: `client --method PUT --concurrency C` to /kv/tR-K-{n} (a new key per write)
-             on a cluster's first server, N writes or S seconds, the clusters interleaved in an
-             order rotated each round after one uncounted 1 s run each; the median of the runs.
+             is up: `client --method PUT --concurrency C` to /kv/tR-sK-{n} (a new key per
+             write) on a cluster's first server, N writes or S seconds, the clusters and one
+             web_server without peers (the ceiling) interleaved in an order rotated each round
+             after one uncounted 1 s run each; the median of the runs.
              Then N sequential PUTs of distinct keys to the first server, each followed by a
              tight loop of GETs on the three others until all three return the value.
 storage      One web_server, no peers: --storage-writes PUTs over --storage-keys keys
@@ -196,27 +197,43 @@ def put_run(client, address, path, args, writes, seconds, extra=()):
     return report
 
 
-def write_measure(client, cluster, args):
-    """measure(seconds) for compare.alternate(): one run of new keys on the first server."""
+def write_measure(client, address, label, args):
+    """measure(seconds) for compare.alternate(): one run of new keys on `address`."""
     runs = iter(range(1_000_000))
 
     def measure(seconds):
-        path = f"/kv/t{next(runs)}-{cluster.sync}-{{n}}"
-        report = put_run(client, cluster.http[0], path, args, args.writes, seconds)
+        path = f"/kv/t{next(runs)}-{label}-{{n}}"
+        report = put_run(client, address, path, args, args.writes, seconds)
         return compare.Sample(report["acked_rps"], report["latency_ms"]["p99"], report["failed"],
                               report["succeeded"])
     return measure
 
 
+def start_alone(procs, web_server, workdir, name):
+    """One web_server without peers in its own data folder: (folder, HTTP address, process)."""
+    data = os.path.join(workdir, name)
+    os.makedirs(data)
+    proc = procs.start(name, [web_server, "--listen", "127.0.0.1:0", "--name", name,
+                              "--data-dir", data], stdout=subprocess.PIPE)
+    return data, compare.read_ready_line(procs, proc), proc
+
+
+ALONE = "alone"  # the throughput contender without peers: what replication costs
+
+
 def measure_throughput(procs, web_server, client, workdir, args):
-    """{sync: (Summary of acknowledged writes/s, convergence latencies ms, not converged)}."""
+    """{sync or ALONE: (Summary of acknowledged writes/s, convergence latencies ms or None,
+    not converged)}."""
     clusters = {sync: Cluster(procs, web_server, workdir, f"sync{sync}", sync).start_all()
                 for sync in SYNC_LEVELS}
     for cluster in clusters.values():
         cluster.wait_for_mesh()
-    writes = compare.alternate({sync: write_measure(client, c, args)
-                                for sync, c in clusters.items()}, args.runs, args.seconds)
-    results = {}
+    alone = start_alone(procs, web_server, workdir, ALONE)[1]
+    contenders = {sync: write_measure(client, c.http[0], f"s{sync}", args)
+                  for sync, c in clusters.items()}
+    contenders[ALONE] = write_measure(client, alone, ALONE, args)
+    writes = compare.alternate(contenders, args.runs, args.seconds)
+    results = {ALONE: (writes[ALONE], None, None)}
     for sync, cluster in clusters.items():
         latencies, missed = measure_convergence(cluster.http, sync, args)
         results[sync] = (writes[sync], latencies, missed)
@@ -268,11 +285,7 @@ def plain_sqlite(folder, args, batch):
 
 
 def measure_storage(procs, web_server, client, workdir, args):
-    data = os.path.join(workdir, "storage")
-    os.makedirs(data)
-    proc = procs.start("storage", [web_server, "--listen", "127.0.0.1:0", "--name", "storage",
-                                   "--data-dir", data], stdout=subprocess.PIPE)
-    address = compare.read_ready_line(procs, proc)
+    data, address, proc = start_alone(procs, web_server, workdir, "storage")
     started = time.monotonic()
     report = put_run(client, address, "/kv/s-{n}", args, args.storage_writes,
                      args.load_seconds, ("--key-space", str(args.storage_keys)))
@@ -433,17 +446,19 @@ def verdict(holds):
 
 def report_throughput(results, args):
     rows = []
-    for sync, (writes, latencies, missed) in results.items():
+    for key, (writes, latencies, missed) in results.items():
         conv = ([ms(statistics.median(latencies)), ms(percentile(latencies, 99)),
                  ms(max(latencies))] if latencies else ["n/a"] * 3)
-        rows.append([f"--sync-replicas {sync}", compare.rps_cell(writes), ms(writes.p99_ms),
-                     f"{writes.errors:,}", *conv, f"{missed}"])
+        name = "one web_server, no peers" if key == ALONE else f"--sync-replicas {key}"
+        rows.append([name, compare.rps_cell(writes), ms(writes.p99_ms),
+                     f"{writes.errors:,}", *conv, "n/a" if missed is None else f"{missed}"])
     return ([f"## Replication: {SERVERS} web_servers in a full mesh on 127.0.0.1, encrypted links "
              f"(bench/replication.py)", "",
              f"Writes: client --method PUT of {args.value_size} bytes to a new key each "
-             f"(/kv/tR-K-{{n}}) on the first server, --concurrency {args.concurrency}, "
+             f"(/kv/tR-sK-{{n}}) on the first server, --concurrency {args.concurrency}, "
              f"{args.writes:,} writes or {args.seconds} s; acknowledged (2xx) writes/s, median of "
-             f"{args.runs} runs, the three clusters interleaved. Convergence: {args.probes} "
+             f"{args.runs} runs, the three clusters and one web_server without peers "
+             f"interleaved. Convergence: {args.probes} "
              f"sequential PUTs of new keys to the first server; from sending each until all "
              f"{SERVERS - 1} peers return it (polled over keep-alive connections, bounded by "
              f"{args.probe_timeout:g} s: *not converged*).", ""]
