@@ -836,7 +836,9 @@ def report(results, ctx, machine_lines):
     for name, write in sections.items():
         if name in results:
             lines += write(results[name], ctx) + [""]
-    lines += ["## Targets", ""] + table(["target", "measured", ""], target_rows(results))
+    # The replication section prints its own targets; the rest are judged here.
+    if set(results) - {"replication"}:
+        lines += ["## Targets", ""] + table(["target", "measured", ""], target_rows(results))
     return lines
 
 
@@ -902,7 +904,8 @@ def hold_count(wanted):
 
 def replication_section(ctx):
     """bench/replication.py's table (its own servers, its own temp folder), or why it has none."""
-    argv = [sys.executable, os.path.join(BENCH, "replication.py"), "--build-dir", ctx.build]
+    argv = [sys.executable, os.path.join(BENCH, "replication.py"), "--build-dir", ctx.build,
+            "--runs", str(ctx.runs), "--seconds", str(ctx.seconds)]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=REPLICATION_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -913,7 +916,7 @@ def replication_section(ctx):
     return {"lines": done.stdout.rstrip("\n").splitlines(), "why": None}
 
 
-REPLICATION_TIMEOUT = 180  # seconds; replication.py bounds each of its own steps well inside it
+REPLICATION_TIMEOUT = 1800  # seconds; replication.py bounds each of its own steps inside it
 
 SECTIONS = {"proxy": proxy_section, "cost": cost_section, "static": static_section,
             "tools": tools_section,
@@ -941,8 +944,10 @@ def parse_args():
     return args
 
 
-def check_tools(build):
-    missing = [t for t in ("haproxy", "nginx", "wrk") if not shutil.which(t)]
+def check_tools(build, sections):
+    # The replication section measures our servers alone: it runs without the peers.
+    peers = ("haproxy", "nginx", "wrk") if set(sections) - {"replication"} else ()
+    missing = [t for t in peers if not shutil.which(t)]
     missing += [p for p in (os.path.join(build, b) for b in ("web_server", "load_balancer",
                                                              "client")) if not os.access(p, os.X_OK)]
     if missing:
@@ -967,7 +972,7 @@ def run(args, workdir):
 
 def main():
     args = parse_args()
-    check_tools(args.build_dir)
+    check_tools(args.build_dir, args.sections)
     raise_fd_limit()
     # SIGTERM and SIGHUP unwind like Ctrl-C, so every started process is stopped on the way out.
     for sig in (signal.SIGTERM, signal.SIGHUP):

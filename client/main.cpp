@@ -12,6 +12,7 @@
 
 #include "client/options.hpp"
 #include "client/report.hpp"
+#include "client/request_keys.hpp"
 #include "client/run.hpp"
 #include "common/socket.hpp"
 #include "common/units.hpp"
@@ -31,6 +32,7 @@ struct Flags {
   std::string timeout = "10s";
   double rate = 0;
   size_t concurrency = 1;
+  uint64_t key_space = 0;
   std::string method = "GET";
   std::vector<std::string> headers;
   std::string body;
@@ -39,7 +41,10 @@ struct Flags {
 };
 
 void define(CLI::App& app, Flags& f, client::Options& o) {
-  app.add_option("url", f.url, "http://host:port/path to load (or ws://... with --ws)")
+  app.add_option("url", f.url,
+                 "http://host:port/path to load (or ws://... with --ws); each {n} in the path "
+                 "becomes a number per request, counted 0, 1, 2, ... over all connections, "
+                 "e.g. /kv/bench-{n}")
       ->capture_default_str();
   app.add_option("-n,--requests", f.requests, "counted requests to send (then stop)");
   app.add_option("-d,--duration", f.duration, "how long to send counted requests, e.g. 30s");
@@ -47,6 +52,9 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
       ->capture_default_str();
   app.add_option("-r,--rate", f.rate,
                  "open loop: requests/s over all connections (0 = closed loop)");
+  app.add_option("--key-space", f.key_space,
+                 "with {n} in the URL: count modulo this many keys (e.g. 1000: bench-0 to "
+                 "bench-999, then bench-0 again)");
   app.add_option("--warmup", f.warmup, "send for this long first, without counting")
       ->capture_default_str();
   app.add_option("--timeout", f.timeout, "per request (and per connect)")->capture_default_str();
@@ -80,10 +88,21 @@ std::string http_url(std::string_view text, bool websocket) {
   return websocket && ws_scheme ? "http://" + std::string(text.substr(5)) : std::string(text);
 }
 
+std::string check_key_flags(const CLI::App& app, const Flags& f, client::Options& o) {
+  const bool keyed = client::has_key_placeholder(o.request.url.target);
+  if (keyed && o.websocket) return "url: {n} is for HTTP requests, not --ws";
+  if (app.count("--key-space") == 0) return {};
+  if (!keyed) return "--key-space: the url has no {n} to count";
+  if (f.key_space == 0) return "--key-space: must be at least 1";
+  o.key_space = f.key_space;
+  return {};
+}
+
 std::string check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   auto url = client::parse_url(http_url(f.url, o.websocket));
   if (!url) return "url " + url.error().message;
   o.request.url = std::move(*url);
+  if (auto e = check_key_flags(app, f, o); !e.empty()) return e;
   if (app.count("--requests") == 0 && app.count("--duration") == 0) {
     return "--requests or --duration: one of them is required";
   }

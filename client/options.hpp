@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 #include "client/plan.hpp"
 #include "client/request.hpp"
@@ -13,6 +14,7 @@ struct Options {
   RequestSpec request;     // URL, method, headers, body, keep-alive (WebSocket: URL and headers)
   PlanConfig plan;         // how many, how long, how fast; requests or duration is always set
   size_t concurrency = 1;  // connections, each on its own thread
+  uint64_t key_space = 0;  // {n} in the URL counts modulo this; 0: never wraps
   std::chrono::milliseconds timeout{10000};  // connect, and each request from send to response
   bool json = false;         // one JSON object on stdout instead of the human report
   bool histogram = false;    // add the latency distribution

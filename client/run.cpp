@@ -43,6 +43,7 @@ Target make_target(const Options& options, const common::Address& address) {
   Target target;
   target.address = address;
   target.request = build_request(options.request);
+  target.keys = RequestKeys::of(target.request, options.key_space);
   target.method = options.request.method;
   target.keep_alive = options.request.keep_alive;
   target.timeout = options.timeout;

@@ -21,7 +21,9 @@ void Worker::run(Plan& plan) {
 void Worker::send_one(const Ticket& ticket) {
   const Clock::time_point attempt_start = Clock::now();
   if (!ensure_connected(ticket)) return;
-  if (auto sent = common::send_all(connection_, target_.request); !sent) {
+  if (target_.keys) target_.keys->next(keyed_request_);
+  const std::string& request = target_.keys ? keyed_request_ : target_.request;
+  if (auto sent = common::send_all(connection_, request); !sent) {
     fail(ticket, failure_of(sent.error().code), sent.error().message);
     return;
   }

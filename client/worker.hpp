@@ -4,10 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "client/plan.hpp"
+#include "client/request_keys.hpp"
 #include "client/response_reader.hpp"
 #include "client/stats.hpp"
 #include "common/address.hpp"
@@ -19,6 +21,7 @@ namespace client {
 struct Target {
   common::Address address;
   std::string request;                       // the complete request bytes (see build_request)
+  std::unique_ptr<const RequestKeys> keys;   // set when the URL has {n}: requests made from it
   std::string method;                        // the request's method, for reading the response
   bool keep_alive = true;                    // false: a new connection per request
   std::chrono::milliseconds timeout{10000};  // connect, and each request from send to response
@@ -46,6 +49,7 @@ class Worker {
   common::Fd connection_;
   ResponseReader reader_;
   Stats stats_;
+  std::string keyed_request_;  // with target_.keys: this request's bytes, reused
 };
 
 }  // namespace client
