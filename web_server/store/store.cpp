@@ -54,10 +54,10 @@ struct Store::Impl {
   Impl(OpenedFile&& file, Writer&& w, const Options& options)
       : id(file.id),
         clock(file.last_hlc, options.max_skew),
-        readers(options.path, kMaxReaders),
-        queue([this](const CommitQueue::Batch& batch) { commit(batch); }),
         writer(std::move(w)),
-        own_seq(file.own_seq) {
+        own_seq(file.own_seq),
+        readers(options.path, kMaxReaders),
+        queue([this](const CommitQueue::Batch& batch) { commit(batch); }) {
     // Past every version stored, so that a write after a restart beats what it overwrites.
     clock.observe(file.newest_hlc);
   }
@@ -91,14 +91,17 @@ struct Store::Impl {
   const OriginId id;
   HybridClock clock;  // only the leader draws from it, so timestamps follow commit order
   LogSummary summary;
-  ReaderPool readers;
-  CommitQueue queue;  // every write goes through it; submit() returns once it is committed
 
-  std::mutex write_mutex;  // guards everything below
+  std::mutex write_mutex;  // guards the members up to `readers`
   Writer writer;
   uint64_t own_seq = 0;
   Summary saved_progress;  // what the file's progress table holds
   std::vector<Listener> listeners;
+
+  // After the writer, so closed before it: the file's last connection to close checkpoints the
+  // WAL into the file and removes it, and only the read-write one can.
+  ReaderPool readers;
+  CommitQueue queue;  // every write goes through it; submit() returns once it is committed
 };
 
 void Store::Impl::commit(const CommitQueue::Batch& batch) {
