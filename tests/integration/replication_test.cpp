@@ -426,8 +426,8 @@ TEST_P(OneWayLinkTest, AnOlderWriteNeverResurrectsAKeyDeletedMeanwhile) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ways, OneWayLinkTest, testing::Values(true, false),
-                         [](const testing::TestParamInfo<bool>& info) {
-                           return info.param ? "Mute" : "Deaf";
+                         [](const testing::TestParamInfo<bool>& param_info) {
+                           return param_info.param ? "Mute" : "Deaf";
                          });
 
 TEST(ReplicationTest, AWipedServerCatchesUpOnTheLiveKeysAndItsOldOriginRetires) {

@@ -52,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(
                     30},
         HorizonCase{
             "OriginsOutsideTheSetDoNotCount", {{kA, 1, 10}, {kB, 1, 99}}, {{kB, 1}}, {kB}, 99}),
-    [](const testing::TestParamInfo<HorizonCase>& info) { return info.param.name; });
+    [](const testing::TestParamInfo<HorizonCase>& param_info) { return param_info.param.name; });
 
 TEST(StabilityTest, LatestIsTheNewestPromiseOfEachOrigin) {
   Stability stability;

@@ -64,7 +64,7 @@ struct Store::Impl {
 
   // What a batch has taken so far; becomes the store's state only if the batch commits.
   struct Staged {
-    uint64_t seq;                        // the last seq of this server's own changes
+    uint64_t seq = 0;                    // the last seq of this server's own changes
     std::optional<uint64_t> issued_hlc;  // the last timestamp a local write of the batch took
     std::set<std::pair<OriginId, uint64_t>> remote;  // remote changes the batch holds
     std::map<OriginId, std::vector<uint64_t>> added;  // per origin, the seqs the batch holds
@@ -106,7 +106,8 @@ struct Store::Impl {
 
 void Store::Impl::commit(const CommitQueue::Batch& batch) {
   const std::lock_guard lock(write_mutex);
-  Staged staged{own_seq, std::nullopt, {}, {}};
+  Staged staged;
+  staged.seq = own_seq;
   if (auto committed = stage_all(batch, staged); !committed) {
     // Rolled back: nothing of the batch is in the file, so nothing of it is kept in memory
     // either (own_seq and the summary were left as they were). The clock keeps what it issued:
