@@ -281,13 +281,14 @@ TEST(ServiceUnitTest, UnitsAreHardenedAndNotifyTheirState) {
 // loopback ports in front of a stand-in balancer (a listener of this test) that sees exactly
 // what nginx forwards.
 
-// A TLS client for the test, in Python's standard library: "get PORT CA" prints the response;
-// "ws PORT CA" asks /ws for an upgrade, prints the status line, then sends "ping" through the
-// tunnel and prints what comes back.
+// A TLS client for the test, in Python's standard library: "get HOST:PORT CA" prints the
+// response; "ws HOST:PORT CA" asks /ws for an upgrade, prints the status line, then sends "ping"
+// through the tunnel and prints what comes back.
 constexpr const char* kTlsClient = R"(import socket, ssl, sys
-mode, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+mode, address, ca = sys.argv[1], sys.argv[2], sys.argv[3]
+host, port = address.rsplit(":", 1)
 context = ssl.create_default_context(cafile=ca)
-raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+raw = socket.create_connection((host, int(port)), timeout=20)
 tls = context.wrap_socket(raw, server_hostname="suite.example.org")
 host = "Host: suite.example.org\r\n"
 if mode == "get":
@@ -411,9 +412,8 @@ TEST(NginxConfigTest, TerminatesTlsRedirectsHttpAndPassesUpgrades) {
   EXPECT_EQ(harness::field_of(redirect, "location"), "https://suite.example.org/a/b?c=1");
 
   // A request over TLS reaches the balancer as plain HTTP/1.1 with the forwarding fields.
-  const std::string https_port = https.substr(https.rfind(':') + 1);
   const std::string ca = (nginx.dir / "fullchain.pem").string();
-  harness::Process get({python, "-c", kTlsClient, "get", https_port, ca});
+  harness::Process get({python, "-c", kTlsClient, "get", https, ca});
   {
     const common::Fd fd = accept_within(*listener);
     ASSERT_TRUE(fd.valid()) << "nginx never connected; " << get.err();
@@ -433,7 +433,7 @@ TEST(NginxConfigTest, TerminatesTlsRedirectsHttpAndPassesUpgrades) {
   EXPECT_EQ(get.out().rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << get.out();
 
   // An upgrade to /ws passes with its fields, and the tunnel carries bytes both ways.
-  harness::Process ws({python, "-c", kTlsClient, "ws", https_port, ca});
+  harness::Process ws({python, "-c", kTlsClient, "ws", https, ca});
   {
     const common::Fd fd = accept_within(*listener);
     ASSERT_TRUE(fd.valid()) << "nginx never connected; " << ws.err();

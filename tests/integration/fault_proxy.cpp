@@ -63,8 +63,8 @@ struct FaultProxy::Connection {
   }
 };
 
-// On 127.0.0.2: an ephemeral port picked here can never be one that free_address() reserved on
-// 127.0.0.1 for a server that has not bound it yet (both come from bind(0)'s share of ports).
+// On 127.0.0.2: an ephemeral port picked here can never be one that free_address() reserved (on
+// an address of its own) for a server that has not bound it yet.
 FaultProxy::FaultProxy(std::string target) : target_(std::move(target)) {
   auto listener = common::listen_tcp(*common::parse_address("127.0.0.2:0"));
   if (!listener) throw std::runtime_error(listener.error().message);
