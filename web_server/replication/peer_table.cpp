@@ -17,15 +17,6 @@ nlohmann::json summary_json(const store::Summary& summary) {
   return out;
 }
 
-namespace {
-
-uint64_t seq_of(const store::Summary& summary, store::OriginId origin) {
-  const auto it = summary.find(origin);
-  return it == summary.end() ? 0 : it->second;
-}
-
-}  // namespace
-
 PeerTable::PeerTable(std::vector<std::string> addresses) {
   peers_.resize(addresses.size());
   for (size_t i = 0; i < addresses.size(); ++i) peers_[i].address = std::move(addresses[i]);
@@ -65,7 +56,7 @@ size_t PeerTable::connected_count() const {
 
 size_t PeerTable::count_acknowledged(store::OriginId origin, uint64_t seq) const {
   return static_cast<size_t>(std::count_if(peers_.begin(), peers_.end(), [&](const Peer& p) {
-    return p.acknowledged && seq_of(*p.acknowledged, origin) >= seq;
+    return p.acknowledged && store::seq_of(*p.acknowledged, origin) >= seq;
   }));
 }
 
@@ -84,7 +75,7 @@ std::optional<store::Summary> PeerTable::everyone_has() const {
   store::Summary floor = *peers_.front().acknowledged;
   for (const Peer& peer : peers_) {
     for (auto it = floor.begin(); it != floor.end();) {
-      const uint64_t has = seq_of(*peer.acknowledged, it->first);
+      const uint64_t has = store::seq_of(*peer.acknowledged, it->first);
       if (has == 0) {
         it = floor.erase(it);
       } else {
@@ -116,7 +107,7 @@ uint64_t PeerTable::highest_acknowledged(store::OriginId origin) const {
   std::lock_guard lock(mutex_);
   uint64_t highest = 0;
   for (const Peer& peer : peers_) {
-    if (peer.acknowledged) highest = std::max(highest, seq_of(*peer.acknowledged, origin));
+    if (peer.acknowledged) highest = std::max(highest, store::seq_of(*peer.acknowledged, origin));
   }
   return highest;
 }
@@ -137,7 +128,7 @@ nlohmann::json PeerTable::status(const store::Summary& ours) const {
     entry["acknowledged"] = summary_json(acked);
     nlohmann::json lag = nlohmann::json::object();
     for (const auto& [origin, seq] : ours) {
-      lag[origin_hex(origin)] = seq - std::min(seq, seq_of(acked, origin));
+      lag[origin_hex(origin)] = seq - std::min(seq, store::seq_of(acked, origin));
     }
     entry["lag"] = std::move(lag);
     out.push_back(std::move(entry));

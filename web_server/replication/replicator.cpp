@@ -72,8 +72,7 @@ std::optional<store::Compaction> Replicator::proof() {
   if (!acknowledged) return std::nullopt;
   store::Compaction compaction;
   for (const auto& [origin, seq] : *acknowledged) {
-    const auto held = ours.find(origin);
-    const uint64_t floor = held == ours.end() ? 0 : std::min(seq, held->second);
+    const uint64_t floor = std::min(seq, store::seq_of(ours, origin));
     if (floor > 0) compaction.everyone_has[origin] = floor;
   }
   std::set<store::OriginId> origins = peers_.known_origins();
@@ -88,9 +87,7 @@ void Replicator::retire_replaced(const store::Summary& ours) {
   const store::Summary retired = store_.retired();
   for (const store::OriginId old : peers_.replaced_origins()) {
     if (retired.contains(old)) continue;
-    const auto held = ours.find(old);
-    const uint64_t last =
-        std::max(held == ours.end() ? 0 : held->second, peers_.highest_acknowledged(old));
+    const uint64_t last = std::max(store::seq_of(ours, old), peers_.highest_acknowledged(old));
     if (auto kept = store_.retire(old, last); !kept) {
       common::log("replication: retiring origin ", origin_hex(old), ": ", kept.error().message);
       continue;

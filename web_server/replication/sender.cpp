@@ -11,12 +11,6 @@ namespace web::replication {
 namespace {
 constexpr size_t kCatchUpBatch = 256;
 constexpr size_t kFlushBytes = 256 * 1024;
-
-uint64_t seq_of(const store::Summary& summary, store::OriginId origin) {
-  const auto it = summary.find(origin);
-  return it == summary.end() ? 0 : it->second;
-}
-
 }  // namespace
 
 Sender::Sender(const store::Store& store, const PeerTable& peers, Stability& stability, Peer peer,
@@ -62,7 +56,7 @@ common::Status Sender::flush(std::string& out) {
 // count them as held. Its summary then stays contiguous, and a bootstrap of a million keys costs
 // the million current changes, never the history.
 common::Status Sender::catch_up(store::OriginId origin) {
-  const uint64_t held = seq_of(store_.summary(), origin);
+  const uint64_t held = store::seq_of(store_.summary(), origin);
   uint64_t& sent = sent_[origin];
   std::string out;
   while (sent < held) {

@@ -52,8 +52,7 @@ std::optional<uint64_t> Stability::horizon(const store::Summary& everyone_has,
     const auto found = promises_.find(origin);
     if (found == promises_.end()) return std::nullopt;
     auto& list = found->second;
-    const auto held = everyone_has.find(origin);
-    const uint64_t floor = held == everyone_has.end() ? 0 : held->second;
+    const uint64_t floor = store::seq_of(everyone_has, origin);
     // The list is in seq (and so hlc) order: the last promise within the floor is the best.
     const auto past =
         std::upper_bound(list.begin(), list.end(), floor,

@@ -156,11 +156,9 @@ common::Status Store::Impl::stage_progress(Staged& staged) {
   for (const auto& entry : staged.added) touched.insert(entry.first);
   for (const auto& entry : staged.skipped) touched.insert(entry.first);
   for (const OriginId origin : touched) {
-    const auto skip = staged.skipped.find(origin);
-    const uint64_t contiguous = summary.contiguous_after(
-        origin, staged.added[origin], skip == staged.skipped.end() ? 0 : skip->second);
-    const auto saved = saved_progress.find(origin);
-    if (contiguous == 0 || (saved != saved_progress.end() && saved->second >= contiguous)) continue;
+    const uint64_t contiguous =
+        summary.contiguous_after(origin, staged.added[origin], seq_of(staged.skipped, origin));
+    if (contiguous <= seq_of(saved_progress, origin)) continue;
     if (auto done = writer.save_progress(origin, contiguous); !done) return done;
     staged.progress[origin] = contiguous;
   }

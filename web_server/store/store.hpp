@@ -38,6 +38,12 @@ struct Entry {
 // Highest contiguous sequence number per origin: what a server has of each origin's log.
 using Summary = std::map<OriginId, uint64_t>;
 
+// What `summary` says of `origin`: 0 when it names it not.
+inline uint64_t seq_of(const Summary& summary, OriginId origin) {
+  const auto it = summary.find(origin);
+  return it == summary.end() ? 0 : it->second;
+}
+
 // A local write as committed.
 struct Committed {
   Change change;

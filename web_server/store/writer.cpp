@@ -107,8 +107,7 @@ common::Result<uint64_t> Writer::compact(const Compaction& compaction) {
         if (!row) return row.error();
         if (!*row) break;
         Stable tombstone{run.text(0), run.u64(1), run.u64(2)};
-        const auto held = compaction.everyone_has.find(tombstone.origin);
-        if (held != compaction.everyone_has.end() && tombstone.seq <= held->second) {
+        if (tombstone.seq <= seq_of(compaction.everyone_has, tombstone.origin)) {
           stable.push_back(std::move(tombstone));
         }
       }
