@@ -82,6 +82,10 @@ HeadRead read_request_head(SessionState& state, common::Millis first_byte) {
   }
   for (size_t scanned = 0;;) {
     const std::string_view data = in.data();
+    if (!common::may_begin_request(data)) {
+      return {HeadRead::Kind::invalid, 0, 400, "bytes that cannot begin a request",
+              timer.started_at()};
+    }
     if (worth_parsing(data, scanned, state.limits)) {
       const auto parsed = common::parse_request_head(data, state.limits, state.request);
       if (parsed.state != common::ParseState::incomplete) {
