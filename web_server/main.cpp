@@ -1,6 +1,6 @@
 // web_server: a small HTTP/1.1 server, one thread per connection, with an embedded key-value
 // store (--data-dir). See web_server/router.hpp for its routes. Prints "listening on HOST:PORT"
-// once ready; SIGTERM/SIGINT end it gracefully.
+// once ready; SIGTERM/SIGINT end it gracefully; SIGHUP re-reads --peers-file.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +19,7 @@
 #include "common/service_notify.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
+#include "web_server/replication/peers_file.hpp"
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
 #include "web_server/store/compactor.hpp"
@@ -133,6 +134,7 @@ common::Result<Storage> open_storage(const std::string& folder, common::Millis m
 
 struct ReplicationFlags {
   std::string peers;
+  std::string peers_file;
   std::string listen;
   std::string secret_file;
   size_t sync_replicas = 0;
@@ -143,6 +145,8 @@ struct ReplicationFlags {
 
 void add_replication_flags(CLI::App& app, ReplicationFlags& flags) {
   app.add_option("--peers", flags.peers, "peers' replication addresses, HOST:PORT,...");
+  app.add_option("--peers-file", flags.peers_file,
+                 "instead of --peers: one HOST:PORT a line, # comments; re-read on SIGHUP");
   app.add_option("--replication-listen", flags.listen,
                  "where peers' replication links arrive, HOST:PORT (needed with --peers)");
   app.add_option("--cluster-secret-file", flags.secret_file,
@@ -190,11 +194,18 @@ common::Millis compact_interval(const ReplicationFlags& flags) {
   return interval;
 }
 
-// nullopt without --peers (and then no other replication flag but --max-clock-skew and
-// --compact-interval may be set).
+// The members from --peers or --peers-file (which may list none yet).
+std::vector<std::string> first_peers(const ReplicationFlags& flags) {
+  if (flags.peers_file.empty()) return peer_list(flags.peers);
+  if (!flags.peers.empty()) throw BadFlag{"--peers-file: cannot be combined with --peers"};
+  return checked(web::replication::read_peers_file(flags.peers_file), "--peers-file");
+}
+
+// nullopt without --peers or --peers-file (and then no other replication flag but
+// --max-clock-skew and --compact-interval may be set).
 std::optional<web::replication::ReplicatorOptions> replication_options(
     const ReplicationFlags& flags) {
-  if (flags.peers.empty()) {
+  if (flags.peers.empty() && flags.peers_file.empty()) {
     if (!flags.listen.empty()) throw BadFlag{"--replication-listen: needs --peers"};
     if (flags.sync_replicas > 0) throw BadFlag{"--sync-replicas: needs --peers"};
     return std::nullopt;
@@ -202,13 +213,13 @@ std::optional<web::replication::ReplicatorOptions> replication_options(
   if (flags.listen.empty()) throw BadFlag{"--replication-listen: required with --peers"};
   if (flags.secret_file.empty()) throw BadFlag{"--cluster-secret-file: required with --peers"};
   web::replication::ReplicatorOptions options;
-  options.peers = peer_list(flags.peers);
+  options.peers = first_peers(flags);
   options.listen = checked(common::parse_address(flags.listen), "--replication-listen");
   options.secret = read_secret(flags.secret_file);
   options.sync_replicas = flags.sync_replicas;
   if (options.sync_replicas > options.peers.size()) {
     throw BadFlag{"--sync-replicas: " + std::to_string(options.sync_replicas) +
-                  " is more than the " + std::to_string(options.peers.size()) + " in --peers"};
+                  " is more than the " + std::to_string(options.peers.size()) + " peers"};
   }
   options.sync_timeout = checked(common::parse_duration(flags.sync_timeout), "--sync-timeout");
   if (options.sync_timeout.count() == 0) throw BadFlag{"--sync-timeout: must be > 0"};
@@ -230,15 +241,28 @@ common::Result<std::unique_ptr<web::replication::Replicator>> start_replication(
   return replicator;
 }
 
-// Runs until SIGINT or SIGTERM, then drains; SIGHUP (no configuration to reload) is ignored.
-int run(web::Server& server, common::Millis drain_timeout,
-        web::replication::Replicator* replicator) {
+// SIGHUP: the peers file again. A file that cannot be read or parsed changes nothing.
+void reload_peers(const std::string& path, web::replication::Replicator* replicator) {
+  if (path.empty() || replicator == nullptr) {
+    common::log("SIGHUP ignored: web_server has no --peers-file to reload");
+    return;
+  }
+  auto peers = web::replication::read_peers_file(path);
+  auto changed = peers ? replicator->set_peers(*peers) : peers.error();
+  if (!changed) {
+    common::log("reload ", path, ": ", changed.error().message, "; nothing changed");
+    return;
+  }
+  common::log("reload ", path, ": ", *changed);
+}
+
+// Runs until SIGINT or SIGTERM, then drains; SIGHUP re-reads the peers file.
+int run(web::Server& server, common::Millis drain_timeout, web::replication::Replicator* replicator,
+        const std::string& peers_file) {
   std::thread serving([&server] { server.serve(); });
   const common::WatchdogPinger watchdog;  // pings until run returns, through the drain
   int sig = 0;
-  while ((sig = common::wait_for_signal()) == SIGHUP) {
-    common::log("SIGHUP ignored: web_server has nothing to reload");
-  }
+  while ((sig = common::wait_for_signal()) == SIGHUP) reload_peers(peers_file, replicator);
   common::log("signal ", sig, ": stopping, draining connections");
   common::log_if_failed(common::notify_stopping("draining connections"));
   server.stop();
@@ -318,5 +342,5 @@ int main(int argc, char** argv) {
               (*server)->local_address().to_string());
   common::log_if_failed(
       common::notify_ready("serving on " + (*server)->local_address().to_string()));
-  return run(**server, drain_timeout, replicator->get());
+  return run(**server, drain_timeout, replicator->get(), replication_flags.peers_file);
 }

@@ -165,16 +165,18 @@ TEST(MessageTest, SummariesRoundTripAndRefuseBadCounts) {
 }
 
 TEST(MessageTest, ProgressRoundTripsAndRefusesBadCountsAndOrigins) {
-  const std::vector<store::Promise> promises{{1, 10, 1000}, {0xffffffffffffffff, 0, 7}};
-  EXPECT_EQ(decode_progress(encode(promises)), promises);
-  EXPECT_EQ(decode_progress(encode(std::vector<store::Promise>{})), std::vector<store::Promise>{});
-  const std::string good = encode(promises);
+  const Progress progress{{{1, 10, 1000}, {0xffffffffffffffff, 0, 7}}, {{5, 9}, {6, 1}}};
+  EXPECT_EQ(decode_progress(encode(progress)), progress);
+  EXPECT_EQ(decode_progress(encode(Progress{})), Progress{});
+  const std::string good = encode(progress);
   EXPECT_FALSE(decode_progress(good.substr(0, good.size() - 1))) << "truncated";
   EXPECT_FALSE(decode_progress(good + "x")) << "trailing byte";
   EXPECT_FALSE(decode_progress(bytes({0xff, 0xff, 0xff, 0xff}))) << "count past the payload";
-  EXPECT_FALSE(decode_progress(encode(std::vector<store::Promise>{{0, 1, 1}}))) << "origin 0";
-  EXPECT_FALSE(decode_progress(encode(std::vector<store::Promise>{{3, 1, 1}, {3, 2, 2}})))
+  EXPECT_FALSE(decode_progress(bytes({0, 0, 0, 0}))) << "no retired list";
+  EXPECT_FALSE(decode_progress(encode(Progress{{{0, 1, 1}}, {}}))) << "origin 0";
+  EXPECT_FALSE(decode_progress(encode(Progress{{{3, 1, 1}, {3, 2, 2}}, {}})))
       << "one origin twice";
+  EXPECT_FALSE(decode_progress(encode(Progress{{}, {{0, 4}}}))) << "retired origin 0";
 }
 
 TEST(MessageTest, SkipsRoundTripAndRefuseZeroesAndBadSizes) {
