@@ -62,7 +62,8 @@ web::Config to_config(const Flags& flags, common::Millis& drain_timeout) {
     config.files = checked(web::StaticFiles::open(flags.static_dir), "--static-dir");
   }
   config.max_connections = flags.max_connections;
-  config.limits.idle_timeout = checked(common::parse_duration(flags.idle_timeout), "--idle-timeout");
+  config.limits.idle_timeout =
+      checked(common::parse_duration(flags.idle_timeout), "--idle-timeout");
   config.limits.request_timeout =
       checked(common::parse_duration(flags.request_timeout), "--request-timeout");
   config.limits.max_body = checked(common::parse_size(flags.max_body), "--max-body");

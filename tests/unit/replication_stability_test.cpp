@@ -66,7 +66,7 @@ INSTANTIATE_TEST_SUITE_P(
 // Origin kX, last heard promising hlc 20, is retired. Members kM and kN; we are kA (promise 90).
 struct RetiredCase {
   std::string name;
-  store::Summary retired;                               // ours
+  store::Summary retired;                              // ours
   std::map<store::OriginId, store::Summary> declared;  // by each member
   uint64_t everyone_has_x = 0;
   std::optional<uint64_t> horizon;
@@ -86,25 +86,25 @@ TEST_P(StabilityRetiredTest, AnOriginStopsCountingOnlyOnceEveryMemberRetiredItAl
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, StabilityRetiredTest,
-    testing::Values(
-        RetiredCase{"NotRetiredItsLastPromiseHolds", {}, {}, 9, 20},
-        RetiredCase{"RetiredHereOnlyItStillHolds", {{kX, 9}}, {}, 9, 20},
-        RetiredCase{"AMemberThatHasNotRetiredItHolds", {{kX, 9}}, {{kM, {{kX, 9}}}}, 9, 20},
-        RetiredCase{"AMemberWithAnotherFinalSeqHolds",
-                    {{kX, 9}},
-                    {{kM, {{kX, 9}}}, {kN, {{kX, 11}}}},
-                    11,
-                    20},
-        RetiredCase{"NotYetEverywhereUpToItsFinalSeqHolds",
-                    {{kX, 9}},
-                    {{kM, {{kX, 9}}}, {kN, {{kX, 9}}}},
-                    8,
-                    20},
-        RetiredCase{"RetiredByAllAlikeAndHeldByAllItStopsCounting",
-                    {{kX, 9}},
-                    {{kM, {{kX, 9}}}, {kN, {{kX, 9}}}},
-                    9,
-                    90}),
+    testing::Values(RetiredCase{"NotRetiredItsLastPromiseHolds", {}, {}, 9, 20},
+                    RetiredCase{"RetiredHereOnlyItStillHolds", {{kX, 9}}, {}, 9, 20},
+                    RetiredCase{
+                        "AMemberThatHasNotRetiredItHolds", {{kX, 9}}, {{kM, {{kX, 9}}}}, 9, 20},
+                    RetiredCase{"AMemberWithAnotherFinalSeqHolds",
+                                {{kX, 9}},
+                                {{kM, {{kX, 9}}}, {kN, {{kX, 11}}}},
+                                11,
+                                20},
+                    RetiredCase{"NotYetEverywhereUpToItsFinalSeqHolds",
+                                {{kX, 9}},
+                                {{kM, {{kX, 9}}}, {kN, {{kX, 9}}}},
+                                8,
+                                20},
+                    RetiredCase{"RetiredByAllAlikeAndHeldByAllItStopsCounting",
+                                {{kX, 9}},
+                                {{kM, {{kX, 9}}}, {kN, {{kX, 9}}}},
+                                9,
+                                90}),
     [](const testing::TestParamInfo<RetiredCase>& param_info) { return param_info.param.name; });
 
 TEST(StabilityTest, HighestDeclaredIsTheMaximumOverTheMembersAsked) {

@@ -52,8 +52,7 @@ common::Status apply_skip(store::Store& store, std::string_view payload) {
   return store.skip(skip->origin, skip->upto);
 }
 
-common::Status take_progress(Stability& stability, store::OriginId peer,
-                             std::string_view payload) {
+common::Status take_progress(Stability& stability, store::OriginId peer, std::string_view payload) {
   auto progress = decode_progress(payload);
   if (!progress) return protocol_error("malformed PROGRESS payload");
   stability.heard(progress->promises);

@@ -24,7 +24,7 @@ struct Challenge {  // CHALLENGE
   Mac proof{};
 };
 
-struct Progress {  // PROGRESS
+struct Progress {                        // PROGRESS
   std::vector<store::Promise> promises;  // ours and those we heard, one per origin
   // The origins the sender retired (removed from its peers, or replaced by a new origin at the
   // same address), each with the last seq it will take from it: see Stability::horizon.
@@ -39,9 +39,9 @@ struct Skip {  // SKIP
 
 std::string encode(const Hello& hello);
 std::string encode(const Challenge& challenge);
-std::string encode(const Mac& proof);                             // PROOF
-std::string encode(const store::Summary& summary);                // ACK
-std::string encode(const store::Change& change);                  // CHANGE
+std::string encode(const Mac& proof);               // PROOF
+std::string encode(const store::Summary& summary);  // ACK
+std::string encode(const store::Change& change);    // CHANGE
 std::string encode(const Progress& progress);
 std::string encode(const Skip& skip);
 

@@ -86,8 +86,8 @@ store::Summary PeerTable::acknowledged_by(PeerId id) const {
 
 size_t PeerTable::connected_count() const {
   std::lock_guard lock(mutex_);
-  return static_cast<size_t>(std::count_if(peers_.begin(), peers_.end(),
-                                           [](const auto& entry) { return entry.second.connected; }));
+  return static_cast<size_t>(std::count_if(
+      peers_.begin(), peers_.end(), [](const auto& entry) { return entry.second.connected; }));
 }
 
 size_t PeerTable::count_acknowledged(store::OriginId origin, uint64_t seq) const {

@@ -66,9 +66,9 @@ void Replicator::stop() {
 
 common::Result<std::string> Replicator::set_peers(const std::vector<std::string>& peers) {
   if (peers.size() < options_.sync_replicas) {
-    return common::invalid_value(std::to_string(peers.size()) + " peers",
-                                 "fewer than --sync-replicas " +
-                                     std::to_string(options_.sync_replicas));
+    return common::invalid_value(
+        std::to_string(peers.size()) + " peers",
+        "fewer than --sync-replicas " + std::to_string(options_.sync_replicas));
   }
   const std::lock_guard lock(members_mutex_);
   const std::set<std::string> wanted(peers.begin(), peers.end());
@@ -101,8 +101,8 @@ void Replicator::remove_member(const std::string& address) {
   members_.erase(found);
   const std::optional<store::OriginId> origin = peers_.remove(id);
   if (!origin) return;  // never linked: a member that knows its origin retires it for us
-  const uint64_t last = std::max(store::seq_of(store_.summary(), *origin),
-                                 peers_.highest_acknowledged(*origin));
+  const uint64_t last =
+      std::max(store::seq_of(store_.summary(), *origin), peers_.highest_acknowledged(*origin));
   retire(*origin, last, "its server " + address + " was removed from the peers");
 }
 

@@ -9,8 +9,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -76,7 +76,7 @@ class Replicator final : public Quorum {
   // member holds or declared, so that all agree on it. Kept in the store, passed on in PROGRESS.
   void settle_retirements(const store::Summary& ours);
   void retire(store::OriginId origin, uint64_t last, std::string_view why);
-  void add_member(const std::string& address);  // members_mutex_ held
+  void add_member(const std::string& address);     // members_mutex_ held
   void remove_member(const std::string& address);  // members_mutex_ held
 
   store::Store& store_;

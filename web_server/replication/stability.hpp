@@ -64,7 +64,7 @@ class Stability {
   std::optional<uint64_t> horizon(const View& view);
 
  private:
-  void add(const store::Promise& promise);  // mutex_ held
+  void add(const store::Promise& promise);                              // mutex_ held
   bool retired_by_all(store::OriginId origin, const View& view) const;  // mutex_ held
 
   mutable std::mutex mutex_;
