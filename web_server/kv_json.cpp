@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/websocket.hpp"
+#include "common/utf8.hpp"
 
 namespace web {
 
@@ -12,7 +12,7 @@ std::string entry_json(std::string_view key, std::optional<std::string_view> val
   entry["key"] = key;
   if (!value) {
     entry["value"] = nullptr;
-  } else if (common::ws::valid_utf8(*value)) {
+  } else if (common::valid_utf8(*value)) {
     entry["value"] = *value;
   } else {
     entry["value_base64"] = base64(*value);
