@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/base64.hpp"
 #include "common/utf8.hpp"
 
 namespace common::ws {
@@ -169,9 +170,7 @@ std::string accept_key(std::string_view client_key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr);
-  unsigned char encoded[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-  const int n = EVP_EncodeBlock(encoded, digest, static_cast<int>(digest_size));
-  return std::string(reinterpret_cast<const char*>(encoded), static_cast<size_t>(n));
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(digest), digest_size));
 }
 
 HandshakeCheck check_handshake(const RequestHead& head) {
