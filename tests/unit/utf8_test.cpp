@@ -64,6 +64,17 @@ TEST_P(Utf8Test, FailsOnTheFirstByteThatCannotBeginValidUtf8) {
   EXPECT_EQ(validator.complete(), c.valid);
 }
 
+// However the text is cut in two, the validator ends where validating it whole does.
+TEST_P(Utf8Test, TwoPiecesEndLikeTheWhole) {
+  const std::string& text = GetParam().text;
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    Utf8Validator validator;
+    validator.feed(std::string_view(text).substr(0, cut));
+    validator.feed(std::string_view(text).substr(cut));
+    EXPECT_EQ(validator.complete(), GetParam().valid) << "cut at " << cut;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Table, Utf8Test, testing::ValuesIn(kUtf8Cases),
                          [](const testing::TestParamInfo<Utf8Case>& param_info) {
                            return std::string(param_info.param.name);
