@@ -73,7 +73,7 @@ HeaderParse parse_frame_header(std::string_view buffer, const FrameRules& rules)
 struct FrameParse {
   ParseState state = ParseState::incomplete;
   FrameHeader header;
-  std::string_view payload;  // when complete: still masked, a view into buffer
+  std::string_view payload;  // when complete: as on the wire (masked, if so), a view into buffer
   size_t size = 0;           // when complete: header and payload bytes
   uint16_t close_code = 0;   // when error, as in HeaderParse
   std::string_view reason;
@@ -91,8 +91,9 @@ void append_frame(std::string& out, Opcode opcode, std::string_view payload,
 // payload can be unmasked piece by piece as it arrives.
 void apply_mask(char* data, size_t size, const std::array<uint8_t, 4>& mask, uint64_t offset);
 
-// A close frame's payload (§5.5.1): nothing, or a code in two bytes then a UTF-8 reason.
+// A close frame's payload is empty, or a code in two bytes then a UTF-8 reason (§5.5.1).
 std::string close_payload(uint16_t code, std::string_view reason = {});
+// Appends a close frame with `code` and no reason.
 void append_close(std::string& out, uint16_t code);
 
 struct CloseParse {
