@@ -70,7 +70,7 @@ common::Result<std::unique_ptr<Balancer>> Balancer::open(const Config& config) {
 
 common::Address Balancer::local_address() const { return server_->local_address(); }
 
-void Balancer::serve() { server_->serve(); }
+common::Status Balancer::start() { return server_->start(); }
 
 ControlResult Balancer::add_locked(BackendSpec spec) {
   const std::string name = spec.name;

@@ -46,9 +46,9 @@ class Balancer {
   const BackendPool& pool() const { return pool_; }
   const ProxyStats& proxy_stats() const { return stats_; }
 
-  // The accept loop, on the caller's thread; returns once stop_accepting() was called and the
-  // connections queued in the backlog were taken.
-  void serve();
+  // Starts accepting on the balancer's own threads and returns; connections wait in the backlog
+  // until then. Fails with the pthread_create error.
+  common::Status start();
 
   // Run-time changes (admin endpoint, SIGHUP), thread-safe and serialised; each is logged.
   // A new backend is up at once and checked from now on. A removed one gets no new sessions,

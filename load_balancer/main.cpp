@@ -24,7 +24,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/address.hpp"
 #include "common/log.hpp"
@@ -321,7 +320,10 @@ int main(int argc, char** argv) {
     admin = std::move(*opened);
     std::cout << "admin listening on " << admin->local_address().to_string() << std::endl;
   }
-  std::thread server([&] { (*balancer)->serve(); });
+  if (auto started = (*balancer)->start(); !started) {
+    std::cerr << "load_balancer: " << started.error().message << std::endl;
+    return 1;
+  }
   std::cout << "listening on " << (*balancer)->local_address().to_string() << std::endl;
   common::log_if_failed(
       common::notify_ready("listening on " + (*balancer)->local_address().to_string()));
@@ -330,8 +332,7 @@ int main(int argc, char** argv) {
   const int sig = wait_for_shutdown(**balancer);
   common::log("received ", strsignal(sig), ": shutting down");
   common::log_if_failed(common::notify_stopping("draining connections"));
-  (*balancer)->stop_accepting();
-  server.join();  // the backlog is taken and the listener closed
+  (*balancer)->stop_accepting();  // takes the backlog and closes the listener
   drain(**balancer, config.drain_timeout);
   return 0;
 }

@@ -13,7 +13,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
@@ -61,7 +60,8 @@ web::Config to_config(const Flags& flags, common::Millis& drain_timeout) {
     config.files = checked(web::StaticFiles::open(flags.static_dir), "--static-dir");
   }
   config.max_connections = flags.max_connections;
-  config.limits.idle_timeout = checked(common::parse_duration(flags.idle_timeout), "--idle-timeout");
+  config.limits.idle_timeout =
+      checked(common::parse_duration(flags.idle_timeout), "--idle-timeout");
   config.limits.request_timeout =
       checked(common::parse_duration(flags.request_timeout), "--request-timeout");
   config.limits.max_body = checked(common::parse_size(flags.max_body), "--max-body");
@@ -223,7 +223,7 @@ common::Result<std::unique_ptr<web::replication::Replicator>> start_replication(
   if (!options) return std::unique_ptr<web::replication::Replicator>();
   auto replicator = web::replication::Replicator::open(store, std::move(*options));
   if (!replicator) return replicator.error();
-  (*replicator)->start();
+  if (auto started = (*replicator)->start(); !started) return started.error();
   const std::string address = (*replicator)->local_address().to_string();
   std::cout << "replication listening on " << address << std::endl;
   common::log("replication: listening on ", address);
@@ -233,7 +233,6 @@ common::Result<std::unique_ptr<web::replication::Replicator>> start_replication(
 // Runs until SIGINT or SIGTERM, then drains; SIGHUP (no configuration to reload) is ignored.
 int run(web::Server& server, common::Millis drain_timeout,
         web::replication::Replicator* replicator) {
-  std::thread serving([&server] { server.serve(); });
   const common::WatchdogPinger watchdog;  // pings until run returns, through the drain
   int sig = 0;
   while ((sig = common::wait_for_signal()) == SIGHUP) {
@@ -242,7 +241,6 @@ int run(web::Server& server, common::Millis drain_timeout,
   common::log("signal ", sig, ": stopping, draining connections");
   common::log_if_failed(common::notify_stopping("draining connections"));
   server.stop();
-  serving.join();
   if (!server.drain(drain_timeout)) common::log("drain timed out; connections cut");
   if (replicator != nullptr) replicator->stop();  // after the drain: the last writes go out too
   return 0;
@@ -311,6 +309,10 @@ int main(int argc, char** argv) {
   auto server = web::Server::open(std::move(config));
   if (!server) {
     std::fprintf(stderr, "web_server: %s\n", server.error().message.c_str());
+    return 1;
+  }
+  if (auto started = (*server)->start(); !started) {
+    std::fprintf(stderr, "web_server: %s\n", started.error().message.c_str());
     return 1;
   }
   std::cout << "listening on " << (*server)->local_address().to_string() << std::endl;
