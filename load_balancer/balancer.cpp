@@ -159,8 +159,6 @@ void Balancer::stop_accepting() {
   server_->stop();
 }
 
-bool Balancer::wait_idle(common::Millis timeout) { return server_->wait_idle(timeout); }
-
 size_t Balancer::open_connections() const { return server_->open_connections(); }
 
 void Balancer::close_connections() {

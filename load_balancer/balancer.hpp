@@ -66,7 +66,6 @@ class Balancer {
   // stop accepting and begin the drain (HTTP sessions end after their current request; idle
   // keep-alive ones at once), then wait for the open connections, then close what is left.
   void stop_accepting();
-  bool wait_idle(common::Millis timeout);
   size_t open_connections() const;
   void close_connections();  // SHUT_RDWR on every connection left; stops the health checks
 

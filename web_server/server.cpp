@@ -48,15 +48,13 @@ common::Status Server::start() { return tcp_->start(); }
 void Server::stop() {
   stopping_.store(true);
   tcp_->stop();
-}
-
-bool Server::drain(common::Millis timeout) {
   // SHUT_RD makes a read between requests return end-of-file, so idle keep-alive connections
   // end now, while a response being written still goes out whole.
   tcp_->shutdown_connections(SHUT_RD);
-  if (tcp_->wait_idle(timeout)) return true;
-  tcp_->shutdown_connections(SHUT_RDWR);
-  return false;
 }
+
+size_t Server::open_connections() const { return tcp_->open_connections(); }
+
+void Server::close_connections() { tcp_->shutdown_connections(SHUT_RDWR); }
 
 }  // namespace web

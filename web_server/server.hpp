@@ -54,13 +54,12 @@ class Server {
   // Starts accepting on the server's own threads and returns. Fails with the pthread_create
   // error.
   common::Status start();
-  // Thread-safe; takes the connections in the backlog, closes the listener, and from now on
-  // every response says Connection: close.
+  // Begins the drain; thread-safe. Takes the connections in the backlog, closes the listener,
+  // ends idle keep-alive connections at once, and from now on every response says
+  // Connection: close, so that each connection ends after the request it serves.
   void stop();
-
-  // After stop(): ends idle keep-alive connections at once, gives requests in flight up to
-  // `timeout` to finish, then cuts whatever is left. True when everything finished in time.
-  bool drain(common::Millis timeout);
+  size_t open_connections() const;
+  void close_connections();  // after the drain: cuts whatever is left
 
  private:
   Server() = default;
