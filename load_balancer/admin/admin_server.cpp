@@ -107,9 +107,9 @@ void AdminServer::stream_events(const common::Fd& client) {
     seen = samples_;
   }
   do {
-    const auto stats =
+    const std::string stats =
         stats_json(balancer_.pool(), balancer_.proxy_stats(), sampler_, /*with_history=*/true);
-    if (!common::send_all(client, {"data: ", stats.dump(), "\n\n"})) return;
+    if (!common::send_all(client, {"data: ", stats, "\n\n"})) return;
     seen = next_sample(seen);
   } while (seen != 0);
 }
