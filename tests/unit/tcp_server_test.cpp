@@ -36,10 +36,10 @@ class TcpServerTest : public testing::Test {
     ASSERT_TRUE(server.ok()) << server.error().message;
     server_ = std::move(*server);
   }
-  void serve() { ASSERT_TRUE(server_->start().ok()); }
+  void start_accepting() { ASSERT_TRUE(server_->start().ok()); }
   void start(TcpServer::Handler handler, size_t max_connections = 64) {
     open(std::move(handler), max_connections);
-    serve();
+    start_accepting();
   }
   // A client whose reads fail after a while rather than hang a broken test.
   common::Fd connect() {
@@ -246,7 +246,7 @@ TEST_F(TcpServerTest, ShedsConnectionsWhileOutOfDescriptorsAndRecovers) {
   testing::internal::CaptureStderr();
   {
     const DescriptorsExhausted exhausted;
-    serve();
+    start_accepting();
     // Each queued connection is accepted on the spare descriptor and closed at once: a clean
     // EOF, where a served (echo) connection would say nothing and the read would time out.
     for (const auto& client : clients) {
