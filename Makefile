@@ -43,7 +43,7 @@ bench:
 	@$(call configure,$(BUILD),$(BUILD_TYPE),-DBUILD_BENCH=ON)
 	@$(call compile,$(BUILD))
 	$(BUILD)/bench_micro --benchmark_min_time=0.2
-	BUILD_DIR=$(BUILD) bench/compare.sh
+	BUILD_DIR=$(BUILD) python3 -m bench.compare
 
 # libFuzzer targets for the wire code, each run for FUZZ_SECONDS on top of the committed seed
 # corpus (new inputs go to build-fuzz/, the committed corpus is only read).

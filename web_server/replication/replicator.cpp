@@ -41,8 +41,8 @@ Replicator::~Replicator() { stop(); }
 
 common::Address Replicator::local_address() const { return server_->local_address(); }
 
-void Replicator::start() {
-  accepting_ = std::jthread([this] { server_->serve(); });
+common::Status Replicator::start() {
+  if (auto started = server_->start(); !started) return started;
   const OutboundLink::Context context{store_,     *feed_,          peers_,
                                       stability_, options_.secret, options_.timing};
   for (size_t i = 0; i < options_.peers.size(); ++i) {
@@ -50,17 +50,15 @@ void Replicator::start() {
   }
   compactor_ = std::make_unique<store::Compactor>(store_, options_.compact_interval,
                                                   [this] { return proof(); });
+  return common::Ok{};
 }
 
 void Replicator::stop() {
   compactor_.reset();  // stops and joins
   links_.clear();
-  if (accepting_.joinable()) {
-    server_->stop();
-    accepting_.join();
-    server_->shutdown_connections(SHUT_RDWR);
-    server_->wait_idle(options_.timing.dead_after);
-  }
+  server_->stop();
+  server_->shutdown_connections(SHUT_RDWR);
+  server_->wait_idle(options_.timing.dead_after);
 }
 
 // Floors: per origin, the lowest seq held by every peer and by us. Origins: every one that any

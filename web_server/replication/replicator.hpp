@@ -45,8 +45,10 @@ class Replicator final : public Quorum {
   ~Replicator() override;  // stop()
 
   common::Address local_address() const;
-  void start();  // accepts links, dials every peer, compacts the store periodically
-  void stop();   // idempotent: cuts every link and joins every thread
+  // Accepts links, dials every peer, compacts the store periodically. Fails with the
+  // pthread_create error of the accepting thread.
+  common::Status start();
+  void stop();  // idempotent: cuts every link and joins every thread
 
   std::optional<std::string> refuse_write() const override;
   bool await_replicated(const store::Change& change) override;
@@ -72,7 +74,6 @@ class Replicator final : public Quorum {
   PeerTable peers_;
   Stability stability_;
   std::unique_ptr<common::TcpServer> server_;
-  std::jthread accepting_;
   std::vector<std::unique_ptr<OutboundLink>> links_;
   std::unique_ptr<store::Compactor> compactor_;
 };
