@@ -70,6 +70,8 @@ bool BodyReader::ends_at_eof() {
   return done_;
 }
 
+namespace {
+
 FramedRun frame_run(OutFraming framing, std::string_view data, bool done) {
   FramedRun run;
   run.data = data;
@@ -82,8 +84,6 @@ FramedRun frame_run(OutFraming framing, std::string_view data, bool done) {
   if (done) run.last_chunk = common::kLastChunk;
   return run;
 }
-
-namespace {
 
 PumpEnd ended(PumpEnd::Kind kind, common::Error error) { return {kind, std::move(error), {}, {}}; }
 

@@ -57,7 +57,6 @@ struct FramedRun {
     return size_line.size() + data.size() + data_end.size() + last_chunk.size();
   }
 };
-FramedRun frame_run(OutFraming framing, std::string_view data, bool done);
 
 // Where a pumped body goes.
 class BodySink {

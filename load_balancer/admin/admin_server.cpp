@@ -37,7 +37,7 @@ common::Result<std::unique_ptr<AdminServer>> AdminServer::open(const AdminOption
   if (!server) return server.error();
   admin->server_ = std::move(*server);
   admin->sampler_.sample(balancer.pool().backends(), Sampler::Clock::now());
-  admin->serving_ = std::jthread([raw = admin.get()] { raw->server_->serve(); });
+  if (auto started = admin->server_->start(); !started) return started.error();
   admin->sampling_ =
       std::jthread([raw = admin.get()](std::stop_token stop) { raw->sample_every_second(stop); });
   return admin;
@@ -51,7 +51,6 @@ AdminServer::~AdminServer() {
   sampled_.notify_all();
   sampling_ = {};  // requests stop and joins
   server_->stop();
-  serving_ = {};
   server_->shutdown_connections(SHUT_RDWR);  // the server's destructor then joins its threads
 }
 
@@ -108,9 +107,9 @@ void AdminServer::stream_events(const common::Fd& client) {
     seen = samples_;
   }
   do {
-    const auto stats =
+    const std::string stats =
         stats_json(balancer_.pool(), balancer_.proxy_stats(), sampler_, /*with_history=*/true);
-    if (!common::send_all(client, {"data: ", stats.dump(), "\n\n"})) return;
+    if (!common::send_all(client, {"data: ", stats, "\n\n"})) return;
     seen = next_sample(seen);
   } while (seen != 0);
 }

@@ -54,7 +54,6 @@ class AdminServer {
   uint64_t samples_ = 0;
   bool stopping_ = false;
   std::unique_ptr<common::TcpServer> server_;
-  std::jthread serving_;   // runs server_->serve()
   std::jthread sampling_;  // last: stopped and joined first
 };
 

@@ -13,6 +13,7 @@
 #include "common/http_parser.hpp"
 #include "common/socket.hpp"
 #include "common/websocket.hpp"
+#include "tests/integration/cluster.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
@@ -379,6 +380,27 @@ TEST_F(WebServerTest, SigtermFinishesTheResponseInFlightAndExitsZero) {
   EXPECT_EQ(server_->wait_exit(60s), 0) << server_->err();
   const std::string out = server_->out();
   EXPECT_EQ(out.find("listening on "), out.rfind("listening on "));  // printed once
+}
+
+// A client that stops reading a large response holds the drain; a second SIGTERM ends it.
+TEST_F(WebServerTest, ASecondSigtermEndsTheDrainAtOnce) {
+  write(dir_ + "/www/big.bin", std::string(size_t{32} * 1024 * 1024, 'b'));
+  const std::string host_port = start_with_files({"--drain-timeout", "10m"});
+  Client stalled(host_port);
+  stalled.send(request("GET", "/big.bin"));
+  ASSERT_EQ(harness::status_of(stalled.take(1000)), 200);  // and reads no more
+
+  server_->signal(SIGTERM);
+  ASSERT_TRUE(harness::eventually([&] {
+    return server_->err().find("waiting up to 600000ms for 1 open connections") !=
+           std::string::npos;
+  })) << server_->err();
+  EXPECT_TRUE(server_->running());
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(30s), 0) << server_->err();
+  EXPECT_NE(server_->err().find("received Terminated again: closing 1 connections"),
+            std::string::npos)
+      << server_->err();
 }
 
 TEST_F(WebServerTest, SigintExitsZero) {

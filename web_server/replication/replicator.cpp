@@ -40,14 +40,15 @@ Replicator::~Replicator() { stop(); }
 
 common::Address Replicator::local_address() const { return server_->local_address(); }
 
-void Replicator::start() {
-  accepting_ = std::jthread([this] { server_->serve(); });
+common::Status Replicator::start() {
+  if (auto started = server_->start(); !started) return started;
   {
     const std::lock_guard lock(members_mutex_);
     for (const std::string& address : options_.peers) add_member(address);
   }
   compactor_ = std::make_unique<store::Compactor>(store_, options_.compact_interval,
                                                   [this] { return proof(); });
+  return common::Ok{};
 }
 
 void Replicator::stop() {
@@ -56,12 +57,9 @@ void Replicator::stop() {
     const std::lock_guard lock(members_mutex_);
     members_.clear();  // each link stops and joins
   }
-  if (accepting_.joinable()) {
-    server_->stop();
-    accepting_.join();
-    server_->shutdown_connections(SHUT_RDWR);
-    server_->wait_idle(options_.timing.dead_after);
-  }
+  server_->stop();
+  server_->shutdown_connections(SHUT_RDWR);
+  server_->wait_idle(options_.timing.dead_after);
 }
 
 common::Result<std::string> Replicator::set_peers(const std::vector<std::string>& peers) {

@@ -50,8 +50,10 @@ class Replicator final : public Quorum {
   ~Replicator() override;  // stop()
 
   common::Address local_address() const;
-  void start();  // accepts links, dials every peer, compacts the store periodically
-  void stop();   // idempotent: cuts every link and joins every thread
+  // Accepts links, dials every peer, compacts the store periodically. Fails with the
+  // pthread_create error of the accepting thread.
+  common::Status start();
+  void stop();  // idempotent: cuts every link and joins every thread
 
   // Makes `peers` the members (after start()): dials the added ones; cuts the links to the
   // removed ones, which nothing waits for from then on, and retires their origins (stability.hpp)
@@ -87,7 +89,6 @@ class Replicator final : public Quorum {
   PeerTable peers_;
   Stability stability_;
   std::unique_ptr<common::TcpServer> server_;
-  std::jthread accepting_;
   struct Member {
     PeerTable::PeerId id = 0;
     std::unique_ptr<OutboundLink> link;

@@ -1,9 +1,3 @@
-#include "load_balancer/admin/assets.hpp"
-
-namespace lb {
-
-std::string_view dashboard_js() {
-  return R"js(
 "use strict";
 // Each server-sent event is a /stats snapshot with a "history" of requests/s per backend; the
 // table is redrawn from it. Rows carry data-backend and data-state for tests and scripts.
@@ -83,18 +77,3 @@ function connect() {
 }
 
 connect();
-)js";
-}
-
-std::string dashboard_page() {
-  std::string page(dashboard_html());
-  const auto put = [&page](std::string_view marker, std::string_view content) {
-    const size_t at = page.find(marker);
-    if (at != std::string::npos) page.replace(at, marker.size(), content);
-  };
-  put("/*STYLE*/", dashboard_css());
-  put("/*SCRIPT*/", dashboard_js());
-  return page;
-}
-
-}  // namespace lb
