@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "common/stream.hpp"
-#include "web_server/router.hpp"
+#include "web_server/response.hpp"
 
 namespace web {
 
