@@ -4,6 +4,7 @@
 
 #include "common/stream.hpp"
 #include "common/transport.hpp"
+#include "web_server/kv_api.hpp"
 #include "web_server/response_writer.hpp"
 #include "web_server/upgrade.hpp"
 
@@ -58,10 +59,12 @@ class Connection {
   ResponseWriter writer_;
   size_t head_size_ = 0;  // of the request in request_
   common::RequestHead request_;
-  // For Kind::api requests: copies of the head's method and target (reading the body may move
-  // the buffer they point into) and the body. Reused, so that steady traffic allocates nothing.
+  // For Kind::api requests: copies of the head's method, target and path (reading the body may
+  // move the buffer they point into) and the body. Reused, so that steady traffic allocates
+  // nothing.
   std::string api_method_;
   std::string api_target_;
+  std::string api_path_;
   std::string body_;
 };
 
@@ -111,7 +114,7 @@ bool Connection::refuse(HttpError error, ResponseMode& mode) {
   return false;
 }
 
-// Reads the body: dropped for a routed answer, kept and handed to the Router for Kind::api.
+// Reads the body: dropped for a routed answer, kept and handed to the KV API for Kind::api.
 // `body` says how reading it ended; on anything but Got::request the answer is meaningless.
 Response Connection::answer(Response routed, const common::BodyFraming& framing, Got& body,
                             HttpError& error) {
@@ -121,11 +124,13 @@ Response Connection::answer(Response routed, const common::BodyFraming& framing,
   }
   api_method_.assign(request_.method);
   api_target_.assign(request_.target);
+  api_path_.assign(routed.path);
   body_.clear();
   if (body_.capacity() > kKeptBodyCapacity) std::string().swap(body_);
   body = read_body(framing, error, &body_);
   if (body != Got::request) return {};
-  return router_.answer(api_method_, api_target_, body_);
+  // route() gives Kind::api only when there is a KV API.
+  return router_.services().kv->answer(api_method_, api_path_, api_target_, body_);
 }
 
 // Parses the next request head, reading more as needed. The first byte of a head starts its

@@ -8,7 +8,6 @@
 #include "web_server/content_types.hpp"
 #include "web_server/kv_json.hpp"
 #include "web_server/kv_query.hpp"
-#include "web_server/request_target.hpp"
 
 namespace web {
 
@@ -69,8 +68,8 @@ bool KvApi::allows(std::string_view allowed, std::string_view method) {
   return false;
 }
 
-Response KvApi::answer(std::string_view method, std::string_view target, std::string_view body) {
-  const std::string_view path = path_of(target);
+Response KvApi::answer(std::string_view method, std::string_view path, std::string_view target,
+                       std::string_view body) {
   if (path == "/replication") return replication_status();
   if (path == "/kv") return list(target);
   // No percent-decoding: '%' is not a key character, so an escaped key is refused as it is.

@@ -30,8 +30,10 @@ class KvApi {
   // Whether `method` is in an allowed_methods() list.
   static bool allows(std::string_view allowed, std::string_view method);
 
-  // Answers a request for one of the API's paths with an allowed method. Thread-safe.
-  Response answer(std::string_view method, std::string_view target, std::string_view body);
+  // Answers a request for one of the API's paths with an allowed method; `path` is the path of
+  // `target` (path_of), as routing found it. Thread-safe.
+  Response answer(std::string_view method, std::string_view path, std::string_view target,
+                  std::string_view body);
 
  private:
   Response get(std::string_view key);

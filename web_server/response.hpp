@@ -19,6 +19,7 @@ struct Response {
   std::string_view body;   // for fixed: static text or text the Router owns
   std::string_view allow;  // the Allow field of a 405
   StaticFile file;         // for file
+  std::string_view path;   // for api: the target's path as the Router found it (a view into it)
   // For answers built per request (empty, so allocation-free, on the static paths):
   std::string owned_body;  // sent instead of `body` when not empty
   std::string headers;     // extra header lines, each "Name: value\r\n"

@@ -121,13 +121,8 @@ std::optional<Response> Router::dynamic(std::string_view method, std::string_vie
   if (!KvApi::allows(allow, method)) return not_allowed(allow);
   Response response;
   response.kind = Response::Kind::api;
+  response.path = path;
   return response;
-}
-
-Response Router::answer(std::string_view method, std::string_view target,
-                        std::string_view body) const {
-  if (services_.kv == nullptr) return error_response(404);
-  return services_.kv->answer(method, target, body);
 }
 
 Response Router::fixed(std::string_view method, std::string_view content_type,

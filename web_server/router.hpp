@@ -37,8 +37,6 @@ class Router {
 
   // Decided from the method and target alone; never allocates for fixed and file answers.
   Response route(std::string_view method, std::string_view target) const;
-  // The answer to a request route() gave Kind::api, once its body has been read.
-  Response answer(std::string_view method, std::string_view target, std::string_view body) const;
 
   const std::string& name() const { return name_; }
   const Services& services() const { return services_; }
