@@ -25,6 +25,25 @@ common::Error timeout_error() {
   return common::Error{common::Errc::timed_out, "response: timed out"};
 }
 
+// How a read of a head or body that ended `end` fails the response: `closed` says where the peer
+// closed, `part` what was malformed (and `reason` why).
+common::Status status_of(common::ReadEnd end, const common::Error& failure, std::string_view closed,
+                         std::string_view part, std::string_view reason) {
+  switch (end) {
+    case common::ReadEnd::complete:
+      return common::Ok{};
+    case common::ReadEnd::closed:
+      return closed_error(std::string(closed));
+    case common::ReadEnd::timed_out:
+      return timeout_error();
+    case common::ReadEnd::invalid:
+      return protocol_error(part, reason);
+    case common::ReadEnd::failed:
+      break;
+  }
+  return failure;
+}
+
 }  // namespace
 
 ResponseReader::ResponseReader(milliseconds timeout)
@@ -64,21 +83,11 @@ common::Result<Response> ResponseReader::read(std::string_view method, Clock::ti
 
 common::Status ResponseReader::read_head(Clock::time_point deadline) {
   const common::HeadRead read = stream_.read_head(head_, limits_, {deadline, {}});
-  switch (read.end) {
-    case common::ReadEnd::complete:
-      stream_.consume(read.size);
-      return common::Ok{};
-    case common::ReadEnd::closed:
-      return closed_error(read.started ? "connection closed in the response head"
-                                       : "connection closed before the response");
-    case common::ReadEnd::timed_out:
-      return timeout_error();
-    case common::ReadEnd::invalid:
-      return protocol_error("head", read.reason);
-    case common::ReadEnd::failed:
-      break;
-  }
-  return read.failure;
+  if (read.end == common::ReadEnd::complete) stream_.consume(read.size);
+  return status_of(read.end, read.failure,
+                   read.started ? "connection closed in the response head"
+                                : "connection closed before the response",
+                   "head", read.reason);
 }
 
 // Counts and drops the body, however it is delimited, by `deadline`.
@@ -88,23 +97,14 @@ common::Status ResponseReader::skip_body(const common::BodyFraming& framing,
   if (framing.kind != common::BodyKind::none && left.count() <= 0) return timeout_error();
   const common::BodyRead read = stream_.read_body(framing, 0, {.grace = left});
   body_bytes_ = read.bytes;
-  switch (read.end) {
-    case common::ReadEnd::complete:
-      return common::Ok{};
-    case common::ReadEnd::closed:
-      if (framing.kind == common::BodyKind::chunked) {
-        return closed_error("connection closed in the chunked body");
-      }
-      return closed_error("connection closed after " + std::to_string(read.bytes) + " of " +
-                          std::to_string(framing.length) + " body bytes");
-    case common::ReadEnd::timed_out:
-      return timeout_error();
-    case common::ReadEnd::invalid:
-      return protocol_error("chunked body", read.reason);
-    case common::ReadEnd::failed:
-      break;
+  std::string closed;  // built only when needed: most responses end whole
+  if (read.end == common::ReadEnd::closed) {
+    closed = framing.kind == common::BodyKind::chunked
+                 ? "connection closed in the chunked body"
+                 : "connection closed after " + std::to_string(read.bytes) + " of " +
+                       std::to_string(framing.length) + " body bytes";
   }
-  return read.failure;
+  return status_of(read.end, read.failure, closed, "chunked body", read.reason);
 }
 
 }  // namespace client
