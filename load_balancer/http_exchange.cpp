@@ -121,6 +121,7 @@ class Exchange {
   Attempt try_backend(Lease& lease);
   std::optional<Attempt> send_request();
   Attempt read_response(Lease& lease);
+  Attempt unanswered(const Lease& lease, const common::HeadRead& head);
   Attempt final_response(Lease& lease, size_t head_size);
   Attempt tunnel(Lease& lease, size_t head_size);
   bool forward_interim();
@@ -238,41 +239,46 @@ std::optional<Exchange::Attempt> Exchange::send_request() {
   return std::nullopt;
 }
 
+// The response head, within server_timeout to its first byte and as much again from there to
+// its end; 1xx responses before it are forwarded.
 Exchange::Attempt Exchange::read_response(Lease& lease) {
   common::Stream& up = s_.upstream_in;
   for (;;) {
-    const auto parsed = common::parse_response_head(up.data(), s_.limits, s_.response);
-    if (parsed.state == common::ParseState::complete) {
-      const int status = s_.response.status;
-      if (status == 101 && !upgrade_) {
-        return backend_failed(lease, 502, "101 Switching Protocols that nobody asked for");
-      }
-      if (status >= 200 || status == 101) return final_response(lease, parsed.consumed);
-      if (!forward_interim()) return client_gone("closed during the response");
-      up.consume(parsed.consumed);
-      continue;
+    const common::HeadDeadline deadline{common::Clock::now() + options_.server_timeout,
+                                        options_.server_timeout};
+    const common::HeadRead head = up.read_head(s_.response, s_.limits, deadline);
+    if (head.end != common::ReadEnd::complete) return unanswered(lease, head);
+    const int status = s_.response.status;
+    if (status == 101 && !upgrade_) {
+      return backend_failed(lease, 502, "101 Switching Protocols that nobody asked for");
     }
-    if (parsed.state == common::ParseState::error) {
-      return backend_failed(lease, 502, "invalid response head: " + std::string(parsed.reason));
-    }
-    auto n = up.read(options_.server_timeout);
-    if (n && *n > 0) continue;
-    if (!n && n.error().code == common::Errc::timed_out) {
-      // Nothing came back: like a backend that closed, one that hangs may have the request
-      // replayed elsewhere (nginx's proxy_next_upstream timeout), which a cut link needs.
-      if (up.received() == 0) {
-        return {false,
-                "sent no response within " + std::to_string(options_.server_timeout.count()) + "ms",
-                504};
-      }
-      return backend_failed(lease, 504, "no response: " + n.error().message);
-    }
-    std::string why = !send_failure_.empty() ? send_failure_
-                      : n                    ? "closed the connection"
-                                             : n.error().message;
-    if (up.received() == 0) return {false, "closed without a response: " + why};
-    return backend_failed(lease, 502, "response head cut short: " + why);
+    if (status >= 200 || status == 101) return final_response(lease, head.size);
+    if (!forward_interim()) return client_gone("closed during the response");
+    up.consume(head.size);
   }
+}
+
+// A response head that did not come whole: refused, timed out, or cut short by a close.
+Exchange::Attempt Exchange::unanswered(const Lease& lease, const common::HeadRead& head) {
+  const bool nothing = s_.upstream_in.received() == 0;
+  if (head.end == common::ReadEnd::invalid) {
+    return backend_failed(lease, 502, "invalid response head: " + std::string(head.reason));
+  }
+  if (head.end == common::ReadEnd::timed_out) {
+    // Nothing came back: like a backend that closed, one that hangs may have the request
+    // replayed elsewhere (nginx's proxy_next_upstream timeout), which a cut link needs.
+    if (nothing) {
+      return {false,
+              "sent no response within " + std::to_string(options_.server_timeout.count()) + "ms",
+              504};
+    }
+    return backend_failed(lease, 504, "no response: " + head.failure.message);
+  }
+  std::string why = !send_failure_.empty()                ? send_failure_
+                    : head.end == common::ReadEnd::closed ? "closed the connection"
+                                                          : head.failure.message;
+  if (nothing) return {false, "closed without a response: " + why};
+  return backend_failed(lease, 502, "response head cut short: " + why);
 }
 
 // 1xx responses (100 Continue, 103 Early Hints) go on to an HTTP/1.1 client before the final
