@@ -435,16 +435,9 @@ std::string_view Exchange::connection_field(bool client_keeps) const {
 // kLingerTime.
 void linger_before_close(SessionState& state) {
   if (shutdown(state.client.get(), SHUT_WR) != 0) return;
-  common::Stream& in = state.client_in;
-  const auto deadline = std::chrono::steady_clock::now() + kLingerTime;
-  for (;;) {
-    in.consume(in.data().size());
-    const auto left =
-        std::chrono::ceil<common::Millis>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return;
-    auto n = in.read(left);
-    if (!n || *n == 0) return;
-  }
+  // What comes is dropped as a body that ends with the close.
+  (void)state.client_in.read_body({common::BodyKind::until_close, 0, common::HttpError::none, {}},
+                                  0, {.grace = kLingerTime});
 }
 
 size_t buffer_limit(const HttpProxyOptions& options) {
