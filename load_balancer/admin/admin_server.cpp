@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "common/log.hpp"
+#include "common/transport.hpp"
 #include "load_balancer/admin/admin_http.hpp"
 #include "load_balancer/admin/assets.hpp"
 #include "load_balancer/admin/routes.hpp"
@@ -14,6 +15,9 @@ namespace {
 
 constexpr common::Millis kRequestTimeout{10000};
 constexpr size_t kMaxAdminConnections = 64;  // dashboards and scrapers, not traffic
+// A head of the parser's default limit plus the largest body, and the byte that shows a head
+// too long.
+constexpr size_t kRequestBuffer = common::HttpLimits{}.max_head_bytes + kMaxAdminBody + 1;
 
 constexpr std::string_view kEventStreamHead =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
@@ -79,9 +83,13 @@ uint64_t AdminServer::next_sample(uint64_t seen) {
 }
 
 void AdminServer::serve_connection(const common::Fd& client, const common::Address& peer) {
-  AdminRead read = read_admin_request(client, kRequestTimeout);
+  common::PlainSocket socket(client);
+  if (!socket.set_timeouts(kRequestTimeout, kRequestTimeout)) return;
+  common::Stream stream(4096, kRequestBuffer);
+  stream.attach(socket, kRequestTimeout);
+  AdminRead read = read_admin_request(stream, kRequestTimeout);
   if (read.refusal) {
-    (void)common::send_all(client, to_wire(*read.refusal));
+    (void)stream.write(to_wire(*read.refusal));
     return;
   }
   if (!read.request) return;
@@ -92,15 +100,15 @@ void AdminServer::serve_connection(const common::Fd& client, const common::Addre
                 ": 401 (missing or wrong token)");
   }
   if (routed.events) {
-    stream_events(client);
+    stream_events(stream);
     return;
   }
-  (void)common::send_all(client, to_wire(routed.response));
+  (void)stream.write(to_wire(routed.response));
 }
 
 // One snapshot at once, then one after each sample, until the client goes or the server stops.
-void AdminServer::stream_events(const common::Fd& client) {
-  if (!common::send_all(client, kEventStreamHead)) return;
+void AdminServer::stream_events(common::Stream& client) {
+  if (!client.write(kEventStreamHead)) return;
   uint64_t seen = 0;
   {
     std::lock_guard lock(mutex_);
@@ -109,7 +117,7 @@ void AdminServer::stream_events(const common::Fd& client) {
   do {
     const std::string stats =
         stats_json(balancer_.pool(), balancer_.proxy_stats(), sampler_, /*with_history=*/true);
-    if (!common::send_all(client, {"data: ", stats, "\n\n"})) return;
+    if (!client.write({"data: ", stats, "\n\n"})) return;
     seen = next_sample(seen);
   } while (seen != 0);
 }

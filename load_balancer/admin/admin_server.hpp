@@ -13,6 +13,7 @@
 
 #include "common/address.hpp"
 #include "common/result.hpp"
+#include "common/stream.hpp"
 #include "common/tcp_server.hpp"
 #include "load_balancer/admin/auth.hpp"
 #include "load_balancer/admin/sampler.hpp"
@@ -40,7 +41,7 @@ class AdminServer {
  private:
   AdminServer(const AdminOptions& options, Balancer& balancer);
   void serve_connection(const common::Fd& client, const common::Address& peer);
-  void stream_events(const common::Fd& client);
+  void stream_events(common::Stream& client);
   void sample_every_second(std::stop_token stop);
   // Waits until the sample after `seen` is taken (returns its number) or the server stops (0).
   uint64_t next_sample(uint64_t seen);
