@@ -43,7 +43,7 @@ bench:
 	@$(call configure,$(BUILD),$(BUILD_TYPE),-DBUILD_BENCH=ON)
 	@$(call compile,$(BUILD))
 	$(BUILD)/bench_micro --benchmark_min_time=0.2
-	BUILD_DIR=$(BUILD) bench/compare.sh
+	BUILD_DIR=$(BUILD) python3 -m bench.compare
 
 # libFuzzer targets for the wire code, each run for FUZZ_SECONDS on top of the committed seed
 # corpus (new inputs go to build-fuzz/, the committed corpus is only read).
@@ -51,18 +51,23 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz:
 	@scripts/install-deps.sh fuzz
-	@mkdir -p build-fuzz/corpus/request_parser build-fuzz/corpus/chunked build-fuzz/corpus/frame
+	@mkdir -p build-fuzz/corpus/request_parser build-fuzz/corpus/chunked build-fuzz/corpus/frame \
+	  build-fuzz/corpus/websocket
 	clang++ $(FUZZ_FLAGS) tests/fuzz/request_parser_fuzz.cpp common/http_parser.cpp -o build-fuzz/request_parser_fuzz
 	clang++ $(FUZZ_FLAGS) tests/fuzz/chunked_fuzz.cpp common/chunked.cpp common/http_parser.cpp -o build-fuzz/chunked_fuzz
 	clang++ $(FUZZ_FLAGS) tests/fuzz/frame_fuzz.cpp web_server/replication/frame.cpp \
 	  web_server/replication/message.cpp web_server/replication/link_cipher.cpp -lcrypto \
 	  -o build-fuzz/frame_fuzz
+	clang++ $(FUZZ_FLAGS) tests/fuzz/websocket_fuzz.cpp common/websocket.cpp common/utf8.cpp \
+	  common/base64.cpp common/http_parser.cpp -lcrypto -o build-fuzz/websocket_fuzz
 	build-fuzz/request_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  build-fuzz/corpus/request_parser tests/fuzz/corpus/request_parser
 	build-fuzz/chunked_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  build-fuzz/corpus/chunked tests/fuzz/corpus/chunked
 	build-fuzz/frame_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  build-fuzz/corpus/frame tests/fuzz/corpus/frame
+	build-fuzz/websocket_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  build-fuzz/corpus/websocket tests/fuzz/corpus/websocket
 
 deps:
 	@scripts/install-deps.sh all

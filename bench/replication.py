@@ -26,15 +26,13 @@ bootstrap    Three web_servers in each other's --peers, two started: the first t
              empty folder while a writer (`client --rate R`) keeps writing to the first. keys/s:
              the changes the two held when it started, over the time until its summary covers
              them; then the writer stops and the time until all three digests agree.
-The tables go to stdout (bench/compare.sh appends them to its report); progress goes to stderr.
+The tables go to stdout (bench/compare appends them to its report); progress goes to stderr.
 Exit status 1, with one line saying why, when web_server cannot replicate or a step fails.
 Python 3 standard library only; every process started is stopped by PID on the way out.
 """
 
 import argparse
 import http.client
-import importlib.machinery
-import importlib.util
 import json
 import os
 import secrets
@@ -47,6 +45,11 @@ import sys
 import tempfile
 import time
 
+# A script's folder is first on sys.path, so compare/ beside it imports as a package.
+from compare.load import Sample, alternate
+from compare.processes import Processes, StartError, free_port, read_ready_line
+from compare.table import rps_cell, table
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 SERVERS = 4
@@ -58,19 +61,6 @@ WRITES_PER_SECOND_TARGET = 10_000
 STORAGE_RATIO_TARGET = 2.0
 BOOTSTRAP_TARGET = 50_000  # keys/s
 PARTS = ("throughput", "storage", "bootstrap")
-
-
-def load_compare():
-    """compare.sh's process and table helpers (it is Python; its main() runs only as a script)."""
-    path = os.path.join(BENCH, "compare.sh")
-    loader = importlib.machinery.SourceFileLoader("compare", path)
-    spec = importlib.util.spec_from_loader("compare", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-compare = load_compare()
 
 
 class BenchError(RuntimeError):
@@ -106,7 +96,7 @@ class Cluster:
         if not os.path.exists(self.secret):
             with open(os.open(self.secret, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
                 f.write(secrets.token_hex(32) + "\n")
-        self.replication = [f"127.0.0.1:{compare.free_port()}" for _ in range(servers)]
+        self.replication = [f"127.0.0.1:{free_port()}" for _ in range(servers)]
         self.http = [None] * servers
 
     def start(self, i):
@@ -119,7 +109,7 @@ class Cluster:
                 "--replication-listen", self.replication[i], "--peers", peers,
                 "--cluster-secret-file", self.secret, "--sync-replicas", str(self.sync)]
         proc = self.procs.start(name, argv, stdout=subprocess.PIPE)
-        self.http[i] = compare.read_ready_line(self.procs, proc)
+        self.http[i] = read_ready_line(self.procs, proc)
         return self.http[i]
 
     def start_all(self):
@@ -198,13 +188,13 @@ def put_run(client, address, path, args, writes, seconds, extra=()):
 
 
 def write_measure(client, address, label, args):
-    """measure(seconds) for compare.alternate(): one run of new keys on `address`."""
+    """measure(seconds) for alternate(): one run of new keys on `address`."""
     runs = iter(range(1_000_000))
 
     def measure(seconds):
         path = f"/kv/t{next(runs)}-{label}-{{n}}"
         report = put_run(client, address, path, args, args.writes, seconds)
-        return compare.Sample(report["acked_rps"], report["latency_ms"]["p99"], report["failed"],
+        return Sample(report["acked_rps"], report["latency_ms"]["p99"], report["failed"],
                               report["succeeded"])
     return measure
 
@@ -215,7 +205,7 @@ def start_alone(procs, web_server, workdir, name):
     os.makedirs(data)
     proc = procs.start(name, [web_server, "--listen", "127.0.0.1:0", "--name", name,
                               "--data-dir", data], stdout=subprocess.PIPE)
-    return data, compare.read_ready_line(procs, proc), proc
+    return data, read_ready_line(procs, proc), proc
 
 
 ALONE = "alone"  # the throughput contender without peers: what replication costs
@@ -232,7 +222,7 @@ def measure_throughput(procs, web_server, client, workdir, args):
     contenders = {sync: write_measure(client, c.http[0], f"s{sync}", args)
                   for sync, c in clusters.items()}
     contenders[ALONE] = write_measure(client, alone, ALONE, args)
-    writes = compare.alternate(contenders, args.runs, args.seconds)
+    writes = alternate(contenders, args.runs, args.seconds)
     results = {ALONE: (writes[ALONE], None, None)}
     for sync, cluster in clusters.items():
         latencies, missed = measure_convergence(cluster.http, sync, args)
@@ -450,7 +440,7 @@ def report_throughput(results, args):
         conv = ([ms(statistics.median(latencies)), ms(percentile(latencies, 99)),
                  ms(max(latencies))] if latencies else ["n/a"] * 3)
         name = "one web_server, no peers" if key == ALONE else f"--sync-replicas {key}"
-        rows.append([name, compare.rps_cell(writes), ms(writes.p99_ms),
+        rows.append([name, rps_cell(writes), ms(writes.p99_ms),
                      f"{writes.errors:,}", *conv, "n/a" if missed is None else f"{missed}"])
     return ([f"## Replication: {SERVERS} web_servers in a full mesh on 127.0.0.1, encrypted links "
              f"(bench/replication.py)", "",
@@ -462,7 +452,7 @@ def report_throughput(results, args):
              f"sequential PUTs of new keys to the first server; from sending each until all "
              f"{SERVERS - 1} peers return it (polled over keep-alive connections, bounded by "
              f"{args.probe_timeout:g} s: *not converged*).", ""]
-            + compare.table(["", "acked writes/s", "p99 ms", "failed", "convergence p50 ms",
+            + table(["", "acked writes/s", "p99 ms", "failed", "convergence p50 ms",
                              "p99 ms", "max ms", "not converged"], rows))
 
 
@@ -491,7 +481,7 @@ def report_storage(r, args):
             f"upserts of the same keys and values, one per transaction or "
             f"{PLAIN_BATCHES[1]:,} per transaction. *open*: every file of the folder right after "
             f"the last write (-wal and -shm included); *closed*: after a clean stop (SIGTERM; "
-            f"for plain SQLite, closing the last connection).", ""] + compare.table(
+            f"for plain SQLite, closing the last connection).", ""] + table(
                 ["", "writes", "seconds", "open MiB", "closed MiB"], rows) + [
                 "", f"web_server's folder open: {r['files'][0]}; closed: {r['files'][1]}. "
                 f"The table files alone: store.db {r['table_bytes']:,} B, plain.db "
@@ -511,7 +501,7 @@ def report_bootstrap(r, args):
             f"*catch-up*: from starting it until its GET /replication summary covers every "
             f"origin's sequence the two held when it started; keys/s = those changes (one per "
             f"key: no key was written twice) / catch-up. Then the writer stops; *digests equal*: "
-            f"from then until all three report the same digest.", ""] + compare.table(
+            f"from then until all three report the same digest.", ""] + table(
                 ["preloaded keys", "preload s", "changes held at join", "catch-up s", "keys/s",
                  "writer's writes meanwhile", "digests equal s"], rows)
 
@@ -535,7 +525,7 @@ def report_targets(results):
         rate = b["changes"] / b["catch_up_s"]
         rows.append([f"bootstrap >= {BOOTSTRAP_TARGET:,} keys/s", f"{rate:,.0f}",
                      verdict(rate >= BOOTSTRAP_TARGET)])
-    return ["## Replication targets", ""] + compare.table(["target", "measured", ""], rows)
+    return ["## Replication targets", ""] + table(["target", "measured", ""], rows)
 
 
 def report(results, args, seconds):
@@ -584,7 +574,7 @@ def parse_args():
 
 def run(args, workdir):
     web_server, client = check_build(args.build_dir)
-    procs, results, started = compare.Processes(workdir), {}, time.monotonic()
+    procs, results, started = Processes(workdir), {}, time.monotonic()
     parts = {"throughput": measure_throughput, "storage": measure_storage,
              "bootstrap": measure_bootstrap}
     try:
@@ -604,7 +594,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="bench-replication.")
     try:
         lines = run(args, workdir)
-    except (BenchError, compare.StartError, subprocess.TimeoutExpired) as e:
+    except (BenchError, StartError, subprocess.TimeoutExpired) as e:
         sys.exit(f"replication.py: {e}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

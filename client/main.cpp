@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,11 +15,16 @@
 #include "client/request_keys.hpp"
 #include "client/run.hpp"
 #include "common/socket.hpp"
+#include "common/startup.hpp"
 #include "common/units.hpp"
 
 namespace {
 
-constexpr int kBadUsage = 2;
+constexpr std::string_view kName = "client";
+
+using common::BadFlag;
+using common::checked;
+
 constexpr size_t kMaxConcurrency = 10000;
 constexpr uint64_t kMaxMessageSize = 16 * 1024 * 1024;
 
@@ -88,78 +93,88 @@ std::string http_url(std::string_view text, bool websocket) {
   return websocket && ws_scheme ? "http://" + std::string(text.substr(5)) : std::string(text);
 }
 
-std::string check_key_flags(const CLI::App& app, const Flags& f, client::Options& o) {
+void check_key_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   const bool keyed = client::has_key_placeholder(o.request.url.target);
-  if (keyed && o.websocket) return "url: {n} is for HTTP requests, not --ws";
-  if (app.count("--key-space") == 0) return {};
-  if (!keyed) return "--key-space: the url has no {n} to count";
-  if (f.key_space == 0) return "--key-space: must be at least 1";
+  if (keyed && o.websocket) throw BadFlag("url: {n} is for HTTP requests, not --ws");
+  if (app.count("--key-space") == 0) return;
+  if (!keyed) throw BadFlag("--key-space: the url has no {n} to count");
+  if (f.key_space == 0) throw BadFlag("--key-space: must be at least 1");
   o.key_space = f.key_space;
-  return {};
 }
 
-std::string check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
+void check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   auto url = client::parse_url(http_url(f.url, o.websocket));
-  if (!url) return "url " + url.error().message;
+  if (!url) throw BadFlag("url " + url.error().message);
   o.request.url = std::move(*url);
-  if (auto e = check_key_flags(app, f, o); !e.empty()) return e;
+  check_key_flags(app, f, o);
   if (app.count("--requests") == 0 && app.count("--duration") == 0) {
-    return "--requests or --duration: one of them is required";
+    throw BadFlag("--requests or --duration: one of them is required");
   }
   if (app.count("--requests") != 0) {
-    if (f.requests == 0) return "--requests: must be at least 1";
+    if (f.requests == 0) throw BadFlag("--requests: must be at least 1");
     o.plan.requests = f.requests;
   }
-  const auto duration_flag = [](const char* flag, const std::string& text,
-                                auto& out) -> std::string {
-    auto d = common::parse_duration(text);
-    if (!d) return std::string(flag) + ": " + d.error().message;
-    out = *d;
-    return {};
-  };
-  std::chrono::milliseconds duration{0};
   if (app.count("--duration") != 0) {
-    if (auto e = duration_flag("--duration", f.duration, duration); !e.empty()) return e;
-    if (duration.count() == 0) return "--duration: must be more than 0";
+    const auto duration = checked("--duration", common::parse_duration(f.duration));
+    if (duration.count() == 0) throw BadFlag("--duration: must be more than 0");
     o.plan.duration = duration;
   }
-  if (auto e = duration_flag("--warmup", f.warmup, o.plan.warmup); !e.empty()) return e;
-  if (auto e = duration_flag("--timeout", f.timeout, o.timeout); !e.empty()) return e;
-  if (o.timeout.count() == 0) return "--timeout: must be more than 0";
-  return {};
+  o.plan.warmup = checked("--warmup", common::parse_duration(f.warmup));
+  o.timeout = checked("--timeout", common::parse_duration(f.timeout));
+  if (o.timeout.count() == 0) throw BadFlag("--timeout: must be more than 0");
 }
 
-std::string check_request_flags(const CLI::App& app, const Flags& f, client::Options& o) {
+void check_request_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   if (f.concurrency == 0 || f.concurrency > kMaxConcurrency) {
-    return "--concurrency: must be 1 to " + std::to_string(kMaxConcurrency);
+    throw BadFlag("--concurrency: must be 1 to " + std::to_string(kMaxConcurrency));
   }
   o.concurrency = f.concurrency;
   if (app.count("--rate") != 0 && !(f.rate > 0 && f.rate <= 1e7)) {
-    return "--rate: must be more than 0 (and at most 1e7)";
+    throw BadFlag("--rate: must be more than 0 (and at most 1e7)");
   }
   o.plan.rate = f.rate;
-  if (auto s = client::check_method(f.method); !s) return "--method " + s.error().message;
+  if (auto s = client::check_method(f.method); !s) throw BadFlag("--method " + s.error().message);
   o.request.method = f.method;
   for (const std::string& line : f.headers) {
     auto header = client::parse_header_line(line);
-    if (!header) return "--header " + header.error().message;
+    if (!header) throw BadFlag("--header " + header.error().message);
     o.request.headers.push_back(std::move(*header));
   }
   if (o.websocket) {
-    auto size = common::parse_size(f.message_size);
-    if (!size) return "--message-size: " + size.error().message;
-    if (*size > kMaxMessageSize) return "--message-size: at most 16m";
-    o.message_size = static_cast<size_t>(*size);
+    const uint64_t size = checked("--message-size", common::parse_size(f.message_size));
+    if (size > kMaxMessageSize) throw BadFlag("--message-size: at most 16m");
+    o.message_size = static_cast<size_t>(size);
   }
   o.request.body = f.body;
   if (!f.body_file.empty()) {
     std::ifstream in(f.body_file, std::ios::binary);
-    if (!in) return "--body-file " + f.body_file + ": cannot open";
+    if (!in) throw BadFlag("--body-file " + f.body_file + ": cannot open");
     std::ostringstream content;
     content << in.rdbuf();
     o.request.body = content.str();
   }
-  return {};
+}
+
+// Fills options from the command line. Returns the exit status when main should stop: 0 after
+// --help, 2 after a bad flag (one line on stderr naming it).
+std::optional<int> parse_flags(int argc, char** argv, client::Options& options) {
+  CLI::App app{
+      "HTTP/1.1 and WebSocket load generator: latency percentiles, status and X-Backend "
+      "counts"};
+  Flags flags;
+  define(app, flags, options);
+  try {
+    app.parse(argc, argv);
+    check_run_flags(app, flags, options);
+    check_request_flags(app, flags, options);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return common::startup_failure(kName, e.what(), common::kExitUsage);
+  } catch (const BadFlag& e) {
+    return common::startup_failure(kName, e.what(), common::kExitUsage);
+  }
+  return std::nullopt;
 }
 
 client::ProgressCallback progress_on_tty(std::string_view unit) {
@@ -174,41 +189,20 @@ client::ProgressCallback progress_on_tty(std::string_view unit) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "HTTP/1.1 and WebSocket load generator: latency percentiles, status and X-Backend "
-      "counts"};
-  Flags flags;
   client::Options options;
-  define(app, flags, options);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "client: " << e.what() << "\n";
-    return kBadUsage;
-  }
-  std::string error = check_run_flags(app, flags, options);
-  if (error.empty()) error = check_request_flags(app, flags, options);
-  if (!error.empty()) {
-    std::cerr << "client: " << error << "\n";
-    return kBadUsage;
-  }
+  if (const auto status = parse_flags(argc, argv, options)) return *status;
   auto address = common::resolve(options.request.url.host_port());
   if (!address) {
-    std::cerr << "client: url " << options.request.url.to_string() << ": "
-              << address.error().message << "\n";
-    return kBadUsage;
+    return common::startup_failure(
+        kName, "url " + options.request.url.to_string() + ": " + address.error().message,
+        common::kExitUsage);
   }
   common::raise_fd_limit();
   const client::ProgressCallback progress =
       progress_on_tty(options.websocket ? "messages" : "requests");
   auto result = client::run(options, *address, progress);
   if (progress) std::cerr << "\r\033[K" << std::flush;
-  if (!result) {
-    std::cerr << "client: " << result.error().message << "\n";
-    return 1;
-  }
+  if (!result) return common::startup_failure(kName, result.error().message);
   if (options.json) {
     std::cout << client::to_json(*result, options).dump(2) << std::endl;
   } else {

@@ -6,15 +6,16 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "client/plan.hpp"
-#include "common/chunked.hpp"
 #include "common/fd.hpp"
 #include "common/http_parser.hpp"
 #include "common/result.hpp"
+#include "common/stream.hpp"
+#include "common/transport.hpp"
 
 namespace client {
 
@@ -34,8 +35,12 @@ class ResponseReader {
   // `timeout` bounds each request (see read) and each send on the connection.
   explicit ResponseReader(std::chrono::milliseconds timeout);
 
-  // A new connection: forgets buffered bytes and sets the socket's send and receive timeouts.
+  // A new connection, read and written from now on: forgets buffered bytes and sets its send
+  // and receive timeouts. `fd` must outlive its use here.
   common::Status attach(const common::Fd& fd);
+
+  // Sends a whole request on the attached connection.
+  common::Status send(std::string_view request) { return stream_.write(request); }
 
   // Reads the next response to a request with `method` (a HEAD response has no body), until
   // `deadline`. Informational 1xx responses before the final one are skipped (101 ends it).
@@ -43,31 +48,21 @@ class ResponseReader {
   // protocol (malformed head or body framing), io_error. After an error the connection is
   // unusable. Socket timeouts are changed only when a response is slow, so a response that
   // arrives in one segment costs exactly one recv.
-  common::Result<Response> read(const common::Fd& fd, std::string_view method,
-                                Clock::time_point deadline);
+  common::Result<Response> read(std::string_view method, Clock::time_point deadline);
 
-  size_t buffered() const { return end_ - begin_; }  // bytes kept for the next response
+  size_t buffered() const { return stream_.data().size(); }  // bytes kept for the next response
 
  private:
-  common::Status read_head(const common::Fd& fd, Clock::time_point deadline);
-  common::Status skip_body(const common::Fd& fd, const common::BodyFraming& framing,
-                           Clock::time_point deadline);
-  common::Status skip_length(const common::Fd& fd, uint64_t length, Clock::time_point deadline);
-  common::Status skip_chunked(const common::Fd& fd, Clock::time_point deadline);
-  common::Status skip_until_close(const common::Fd& fd, Clock::time_point deadline);
-  common::Result<size_t> receive(const common::Fd& fd, Clock::time_point deadline);
-  common::Status arm(const common::Fd& fd, Clock::time_point deadline, bool& expired);
+  common::Status read_head(Clock::time_point deadline);
+  common::Status skip_body(const common::BodyFraming& framing, Clock::time_point deadline);
 
   std::chrono::milliseconds timeout_;
-  std::chrono::milliseconds slack_;
-  std::chrono::milliseconds armed_{0};  // the socket's SO_RCVTIMEO as last set
-  std::unique_ptr<char[]> buffer_;
-  size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)
+  std::optional<common::PlainSocket> socket_;
+  common::Stream stream_;
   common::HttpLimits limits_;
   common::ResponseHead head_;  // reused: its field vector keeps its capacity
-  common::ChunkedDecoder chunked_;
   std::string backend_;
-  uint64_t body_bytes_ = 0, wire_bytes_ = 0;
+  uint64_t body_bytes_ = 0;
 };
 
 }  // namespace client

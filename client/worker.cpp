@@ -23,11 +23,11 @@ void Worker::send_one(const Ticket& ticket) {
   if (!ensure_connected(ticket)) return;
   if (target_.keys) target_.keys->next(keyed_request_);
   const std::string& request = target_.keys ? keyed_request_ : target_.request;
-  if (auto sent = common::send_all(connection_, request); !sent) {
+  if (auto sent = reader_.send(request); !sent) {
     fail(ticket, failure_of(sent.error().code), sent.error().message);
     return;
   }
-  auto response = reader_.read(connection_, target_.method, Clock::now() + target_.timeout);
+  auto response = reader_.read(target_.method, Clock::now() + target_.timeout);
   if (!response) {
     fail(ticket, failure_of(response.error().code), response.error().message);
     return;
@@ -40,11 +40,12 @@ bool Worker::ensure_connected(const Ticket& ticket) {
   if (connection_) return true;
   auto fd = common::connect_tcp(target_.address, target_.timeout);
   if (fd) {
-    if (auto s = reader_.attach(*fd); !s) {
+    connection_ = std::move(*fd);  // first: the reader keeps a reference to the owner
+    if (auto s = reader_.attach(connection_); !s) {
+      connection_.reset();
       fail(ticket, Failure::connect, s.error().message);
       return false;
     }
-    connection_ = std::move(*fd);
     return true;
   }
   fail(ticket, Failure::connect, fd.error().message);

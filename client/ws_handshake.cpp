@@ -1,9 +1,8 @@
 #include "client/ws_handshake.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 
+#include "common/base64.hpp"
 #include "common/http_message.hpp"
 #include "common/websocket.hpp"
 
@@ -18,14 +17,12 @@ common::Error refused(std::string why) {
 }  // namespace
 
 std::string new_websocket_key(std::mt19937_64& random) {
-  std::array<unsigned char, 16> bytes{};
+  std::array<char, 16> bytes{};
   for (size_t i = 0; i < bytes.size(); i += 8) {
     const uint64_t word = random();
-    for (size_t k = 0; k < 8; ++k) bytes[i + k] = static_cast<unsigned char>(word >> (8 * k));
+    for (size_t k = 0; k < 8; ++k) bytes[i + k] = static_cast<char>(word >> (8 * k));
   }
-  unsigned char encoded[25];  // 4 * ceil(16 / 3) characters and the NUL EVP_EncodeBlock adds
-  const int n = EVP_EncodeBlock(encoded, bytes.data(), static_cast<int>(bytes.size()));
-  return std::string(reinterpret_cast<const char*>(encoded), static_cast<size_t>(n));
+  return common::base64_encode(std::string_view(bytes.data(), bytes.size()));
 }
 
 std::string build_handshake(const RequestSpec& spec, std::string_view key) {

@@ -141,9 +141,10 @@ common::Result<std::string_view> WsWorker::await_echo(Clock::time_point deadline
     }
     if (opcode == ws::Opcode::pong) continue;
     if (opcode == ws::Opcode::close) {
-      return common::Error{common::Errc::closed,
-                           "server " + target_.address.to_string() + " closed the connection (" +
-                               std::to_string(close_code_of(frame->payload)) + ")"};
+      const ws::CloseParse close = ws::parse_close_payload(frame->payload);
+      const std::string why = close.valid ? std::to_string(close.code) : std::string(close.reason);
+      return common::Error{common::Errc::closed, "server " + target_.address.to_string() +
+                                                     " closed the connection (" + why + ")"};
     }
     // The usual echo is one final frame, compared where it lies; fragments are put together.
     if (frame->header.fin && message_.empty()) return frame->payload;
@@ -153,11 +154,11 @@ common::Result<std::string_view> WsWorker::await_echo(Clock::time_point deadline
 }
 
 // The next complete frame in in_, reading as needed; the frame returned before is consumed.
-common::Result<ServerFrame> WsWorker::next_frame(Clock::time_point deadline) {
+common::Result<ws::FrameParse> WsWorker::next_frame(Clock::time_point deadline) {
   in_.erase(0, std::exchange(in_used_, 0));
   const uint64_t max_payload = std::max(target_.message_size, ws::kMaxControlPayload);
   for (;;) {
-    const ServerFrame frame = parse_server_frame(in_, max_payload);
+    const ws::FrameParse frame = ws::parse_frame(in_, ws::FrameRules{false, max_payload});
     if (frame.state == common::ParseState::complete) {
       in_used_ = frame.size;
       return frame;
@@ -186,14 +187,15 @@ common::Status WsWorker::receive(Clock::time_point deadline) {
 
 common::Status WsWorker::send_frame(ws::Opcode opcode, std::string_view payload) {
   out_.clear();
-  append_masked_frame(out_, opcode, payload, new_mask(random_));
+  const std::array<uint8_t, 4> mask = new_mask(random_);
+  ws::append_frame(out_, opcode, payload, &mask);
   return common::send_all(connection_, out_);
 }
 
 // Close frame 1000, then frames are read (and dropped) until the server's close frame answers it.
 void WsWorker::close_cleanly() {
   if (!connection_) return;
-  if (send_frame(ws::Opcode::close, close_payload(ws::kNormal))) {
+  if (send_frame(ws::Opcode::close, ws::close_payload(ws::kNormal))) {
     const Clock::time_point deadline = Clock::now() + target_.timeout;
     while (auto frame = next_frame(deadline)) {
       if (frame->header.opcode == ws::Opcode::close) {

@@ -21,6 +21,7 @@
 #include "client/ws_frames.hpp"
 #include "common/address.hpp"
 #include "common/fd.hpp"
+#include "common/websocket.hpp"
 
 namespace client {
 
@@ -50,7 +51,7 @@ class WsWorker {
   bool ensure_open(const Ticket& ticket);
   common::Status handshake(Clock::time_point deadline);
   common::Result<std::string_view> await_echo(Clock::time_point deadline, uint64_t& wire_bytes);
-  common::Result<ServerFrame> next_frame(Clock::time_point deadline);
+  common::Result<common::ws::FrameParse> next_frame(Clock::time_point deadline);
   common::Status receive(Clock::time_point deadline);
   common::Status send_frame(common::ws::Opcode opcode, std::string_view payload);
   void close_cleanly();

@@ -2,6 +2,11 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.hpp"
+#include "common/service_notify.hpp"
 
 namespace common {
 
@@ -14,6 +19,16 @@ sigset_t shutdown_signals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   return set;
+}
+
+// The next of SIGINT, SIGTERM and SIGHUP if one comes within `timeout`, else 0.
+int signal_within(std::chrono::milliseconds timeout) {
+  const sigset_t set = shutdown_signals();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const timespec wait{static_cast<time_t>(seconds.count()),
+                      static_cast<long>((timeout - seconds).count() * 1000000)};
+  const int sig = sigtimedwait(&set, nullptr, &wait);
+  return sig > 0 ? sig : 0;
 }
 
 }  // namespace
@@ -32,6 +47,36 @@ int wait_for_signal() {
   while (sigwait(&set, &number) != 0) {
   }
   return number;
+}
+
+int wait_for_shutdown(const std::function<void()>& on_hangup) {
+  int sig = 0;
+  while ((sig = wait_for_signal()) == SIGHUP) on_hangup();
+  log("received ", strsignal(sig), ": shutting down");
+  log_if_failed(notify_stopping("draining connections"));
+  return sig;
+}
+
+bool drain(std::chrono::milliseconds timeout, const std::function<size_t()>& open_connections) {
+  size_t open = open_connections();
+  if (open == 0) return true;
+  log("shutting down: waiting up to ", timeout.count(), "ms for ", open, " open connections");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (; open > 0; open = open_connections()) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      log("drain timeout passed: closing ", open, " connections");
+      return false;
+    }
+    // Polled every 100 ms: a connection's end wakes nobody here, a signal does.
+    const int sig = signal_within(std::min(left, std::chrono::milliseconds{100}));
+    if (sig == SIGTERM || sig == SIGINT) {
+      log("received ", strsignal(sig), " again: closing ", open_connections(), " connections");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace common

@@ -1,15 +1,8 @@
 #include "common/tcp_server.hpp"
 
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
+#include <mutex>
 
 #include "common/connection_threads.hpp"
-#include "common/log.hpp"
 
 namespace common {
 
@@ -24,9 +17,7 @@ struct TcpServer::Impl {
   const Handler handler;
   Fd listener;  // blocking; the connection threads wait in accept() on it
   const Address local_address;
-  // stop() writes to it to wake serve(), which then stops the connection threads' accepting.
-  Fd wake{::eventfd(0, EFD_CLOEXEC)};
-  std::atomic<bool> stopping{false};
+  std::once_flag stopped;
 
   // Last, so it is destroyed first: its destructor joins the threads that use the members above.
   ConnectionThreads threads;
@@ -53,28 +44,13 @@ TcpServer::~TcpServer() { stop(); }
 
 Address TcpServer::local_address() const { return impl_->local_address; }
 
-void TcpServer::serve() {
-  if (auto started = impl_->threads.start(); !started) {
-    log(started.error().message, "; not accepting");
-  } else {
-    uint64_t count = 0;
-    while (!impl_->stopping.load()) {
-      // Blocking: stop() is what ends the wait. EINTR only repeats it.
-      if (::read(impl_->wake.get(), &count, sizeof count) < 0 && errno != EINTR) {
-        log("stop wait ", impl_->local_address.to_string(), ": ", std::strerror(errno));
-        break;
-      }
-    }
-  }
-  impl_->threads.stop_accepting();
-  impl_->listener.reset();
-}
+Status TcpServer::start() { return impl_->threads.start(); }
 
 void TcpServer::stop() {
-  impl_->stopping.store(true);
-  const uint64_t one = 1;
-  // Only fails when the counter is full, which a wake-up already pending makes harmless.
-  (void)!::write(impl_->wake.get(), &one, sizeof one);
+  std::call_once(impl_->stopped, [this] {
+    impl_->threads.stop_accepting();
+    impl_->listener.reset();
+  });
 }
 
 void TcpServer::shutdown_connections(int how) { impl_->threads.shutdown_serving(how); }

@@ -32,18 +32,20 @@ class TcpServer {
   static Result<std::unique_ptr<TcpServer>> open(Fd listener, const Options& options,
                                                  Handler handler);
   // Stops, then waits for every connection thread (shutdown_connections() first, so that none
-  // waits on an idle peer). serve() must have returned already.
+  // waits on an idle peer).
   ~TcpServer();
 
   Address local_address() const;  // the real port when the options asked for port 0
-  // Starts accepting, and blocks until stop(). Then it accepts, without waiting, the
-  // connections already queued in the kernel's backlog (their clients were told the connect
-  // succeeded), hands them to handlers like any other, closes the listening socket and returns.
+  // Starts accepting on the server's own connection threads and returns; connections that
+  // arrive before it wait in the kernel's backlog. Fails with the pthread_create error.
+  Status start();
+  // Thread-safe and idempotent; returns once the listener is closed. It accepts, without
+  // waiting, the connections already queued in the backlog (their clients were told the connect
+  // succeeded) and hands them to handlers like any other, then closes the listening socket.
   // With reuse_port, closing is what makes the kernel send new connections to the other
   // listeners of the port (a new process taking over); see load_balancer/main.cpp for the
-  // restart.
-  void serve();
-  void stop();  // thread-safe: wakes serve() and makes it return
+  // restart. Connections being served go on until they end or shutdown_connections().
+  void stop();
 
   // shutdown(how) on every open connection: SHUT_RD ends idle keep-alive reads while letting a
   // response in progress finish; SHUT_RDWR ends everything.

@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include "common/base64.hpp"
+#include "common/utf8.hpp"
+
 namespace common::ws {
 
 namespace {
@@ -16,9 +19,7 @@ HeaderParse refuse(uint16_t code, std::string_view reason) {
   return result;
 }
 
-bool known_opcode(uint8_t op) {
-  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
-}
+bool known_opcode(uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
 
 // The checks that need only the first two bytes; an empty view when they pass.
 std::string_view first_bytes_problem(const FrameHeader& h, uint8_t length7,
@@ -37,20 +38,6 @@ uint64_t big_endian(std::string_view bytes) {
   uint64_t value = 0;
   for (char c : bytes) value = (value << 8) | static_cast<uint8_t>(c);
   return value;
-}
-
-// Length of a UTF-8 sequence from its lead byte, with the smallest code point it may encode
-// (anything smaller is an overlong form); 0 for a byte that cannot start a sequence.
-struct Lead {
-  size_t length;
-  uint32_t bits;
-  uint32_t min;
-};
-Lead utf8_lead(uint8_t c) {
-  if ((c & 0xE0) == 0xC0) return {2, c & 0x1Fu, 0x80};
-  if ((c & 0xF0) == 0xE0) return {3, c & 0x0Fu, 0x800};
-  if ((c & 0xF8) == 0xF0) return {4, c & 0x07u, 0x10000};
-  return {0, 0, 0};
 }
 
 // A key is 16 random bytes in base64: 22 characters and "==".
@@ -100,6 +87,24 @@ HeaderParse parse_frame_header(std::string_view buffer, const FrameRules& rules)
   return result;
 }
 
+FrameParse parse_frame(std::string_view buffer, const FrameRules& rules) {
+  const HeaderParse parse = parse_frame_header(buffer, rules);
+  FrameParse frame;
+  frame.state = parse.state;
+  frame.close_code = parse.close_code;
+  frame.reason = parse.reason;
+  if (parse.state != ParseState::complete) return frame;
+  frame.header = parse.header;
+  if (buffer.size() - parse.header.size < parse.header.payload_length) {
+    frame.state = ParseState::incomplete;
+    return frame;
+  }
+  const auto length = static_cast<size_t>(parse.header.payload_length);
+  frame.payload = buffer.substr(parse.header.size, length);
+  frame.size = parse.header.size + length;
+  return frame;
+}
+
 void append_frame_header(std::string& out, Opcode opcode, bool fin, uint64_t payload_length,
                          const std::array<uint8_t, 4>* mask) {
   out.push_back(static_cast<char>((fin ? 0x80 : 0) | static_cast<uint8_t>(opcode)));
@@ -116,33 +121,47 @@ void append_frame_header(std::string& out, Opcode opcode, bool fin, uint64_t pay
   if (mask) out.append(reinterpret_cast<const char*>(mask->data()), mask->size());
 }
 
+void append_frame(std::string& out, Opcode opcode, std::string_view payload,
+                  const std::array<uint8_t, 4>* mask) {
+  append_frame_header(out, opcode, true, payload.size(), mask);
+  const size_t at = out.size();
+  out.append(payload);
+  if (mask) apply_mask(out.data() + at, payload.size(), *mask, 0);
+}
+
 void apply_mask(char* data, size_t size, const std::array<uint8_t, 4>& mask, uint64_t offset) {
   for (size_t i = 0; i < size; ++i) {
     data[i] = static_cast<char>(static_cast<uint8_t>(data[i]) ^ mask[(offset + i) & 3]);
   }
 }
 
-bool valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<uint8_t>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    const Lead lead = utf8_lead(c);
-    if (lead.length == 0 || text.size() - i < lead.length) return false;
-    uint32_t code_point = lead.bits;
-    for (size_t k = 1; k < lead.length; ++k) {
-      const auto b = static_cast<uint8_t>(text[i + k]);
-      if ((b & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (b & 0x3Fu);
-    }
-    if (code_point < lead.min || code_point > 0x10FFFF) return false;
-    if (code_point >= 0xD800 && code_point <= 0xDFFF) return false;  // surrogates
-    i += lead.length;
+std::string close_payload(uint16_t code, std::string_view reason) {
+  std::string payload{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+  return payload.append(reason);
+}
+
+void append_close(std::string& out, uint16_t code) {
+  append_frame(out, Opcode::close, close_payload(code));
+}
+
+CloseParse parse_close_payload(std::string_view payload) {
+  if (payload.empty()) return {};
+  if (payload.size() == 1) return {false, kProtocolError, "close payload of one byte"};
+  const auto code = static_cast<uint16_t>(big_endian(payload.substr(0, 2)));
+  if (!valid_close_code(code)) return {false, kProtocolError, "close code a peer may not send"};
+  const std::string_view reason = payload.substr(2);
+  if (!valid_utf8(reason)) return {false, kInvalidPayload, "close reason not UTF-8"};
+  return {true, code, reason};
+}
+
+bool append_close_answer(std::string& out, std::string_view payload) {
+  const CloseParse close = parse_close_payload(payload);
+  if (close.valid && close.code == kNoStatus) {
+    append_frame(out, Opcode::close, {});
+  } else {
+    append_close(out, close.code);
   }
-  return true;
+  return close.valid;
 }
 
 std::string accept_key(std::string_view client_key) {
@@ -151,9 +170,7 @@ std::string accept_key(std::string_view client_key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr);
-  unsigned char encoded[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-  const int n = EVP_EncodeBlock(encoded, digest, static_cast<int>(digest_size));
-  return std::string(reinterpret_cast<const char*>(encoded), static_cast<size_t>(n));
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(digest), digest_size));
 }
 
 HandshakeCheck check_handshake(const RequestHead& head) {

@@ -1,5 +1,6 @@
 // The WebSocket protocol (RFC 6455) as pure functions over buffers: the opening handshake's
-// checks and accept key, the frame header codec, masking, and the UTF-8 rule for text.
+// checks and accept key, the frame codec, masking, and the close frame's payload. The one codec
+// every endpoint uses; text is checked with common/utf8.hpp.
 #pragma once
 
 #include <array>
@@ -27,7 +28,10 @@ enum CloseCode : uint16_t {
   kNormal = 1000,
   kGoingAway = 1001,
   kProtocolError = 1002,
-  kInvalidPayload = 1007,  // e.g. a text message that is not UTF-8
+  kUnsupportedData = 1003,  // e.g. a data message to an endpoint that takes none
+  kNoStatus = 1005,         // never sent: stands for a close frame without a code
+  kInvalidPayload = 1007,   // e.g. a text message that is not UTF-8
+  kPolicyViolation = 1008,
   kMessageTooBig = 1009,
 };
 // Whether a peer may send `code` in a close frame (1005, 1006, 1015 and unassigned are not).
@@ -47,13 +51,13 @@ struct FrameHeader {
 };
 
 struct FrameRules {
-  bool require_mask = true;        // a server requires masked frames, a client unmasked ones
+  bool require_mask = true;           // a server requires masked frames, a client unmasked ones
   uint64_t max_payload = UINT64_MAX;  // a longer frame -> kMessageTooBig
 };
 
 struct HeaderParse {
   ParseState state = ParseState::incomplete;
-  FrameHeader header;  // when complete
+  FrameHeader header;       // when complete
   uint16_t close_code = 0;  // when error: the code to close the connection with
   std::string_view reason;  // when error: static text saying why
 };
@@ -63,23 +67,55 @@ struct HeaderParse {
 // 64-bit length with its top bit clear, and max_payload.
 HeaderParse parse_frame_header(std::string_view buffer, const FrameRules& rules);
 
+// One whole frame at the start of buffer: incomplete until its payload is all there, though
+// `header` is filled (header.size > 0) as soon as the header is, so that a frame can be refused
+// on its header alone. Errors: everything parse_frame_header refuses.
+struct FrameParse {
+  ParseState state = ParseState::incomplete;
+  FrameHeader header;
+  std::string_view payload;  // when complete: as on the wire (masked, if so), a view into buffer
+  size_t size = 0;           // when complete: header and payload bytes
+  uint16_t close_code = 0;   // when error, as in HeaderParse
+  std::string_view reason;
+};
+FrameParse parse_frame(std::string_view buffer, const FrameRules& rules);
+
 // Appends a frame header to out; a mask is written only when `mask` is given.
 void append_frame_header(std::string& out, Opcode opcode, bool fin, uint64_t payload_length,
                          const std::array<uint8_t, 4>* mask = nullptr);
+// Appends a final frame carrying payload, masked with `mask` when given (a client must mask).
+void append_frame(std::string& out, Opcode opcode, std::string_view payload,
+                  const std::array<uint8_t, 4>* mask = nullptr);
 
 // XORs data with the mask in place; `offset` is the position of data[0] within the payload, so a
 // payload can be unmasked piece by piece as it arrives.
 void apply_mask(char* data, size_t size, const std::array<uint8_t, 4>& mask, uint64_t offset);
 
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view text);
+// A close frame's payload is empty, or a code in two bytes then a UTF-8 reason (§5.5.1).
+std::string close_payload(uint16_t code, std::string_view reason = {});
+// Appends a close frame with `code` and no reason.
+void append_close(std::string& out, uint16_t code);
+
+struct CloseParse {
+  bool valid = true;
+  // When valid: the peer's code (kNoStatus for an empty payload) and reason, a view into the
+  // payload. When not: the code to close with (1002, or 1007 for a reason not UTF-8) and why.
+  uint16_t code = kNoStatus;
+  std::string_view reason;
+};
+CloseParse parse_close_payload(std::string_view payload);
+
+// Appends the answer to a peer's close frame of `payload`: an empty close for an empty one, the
+// same code for a valid one, 1002 or 1007 for an invalid one. Returns whether the answer agreed
+// to the peer's close (so the peer expects the connection to end).
+bool append_close_answer(std::string& out, std::string_view payload);
 
 // The value of Sec-WebSocket-Accept for a client's Sec-WebSocket-Key:
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
 std::string accept_key(std::string_view client_key);
 
 struct HandshakeCheck {
-  int status = 101;  // 101 to accept; 400 for a malformed request; 426 for another version
+  int status = 101;         // 101 to accept; 400 for a malformed request; 426 for another version
   std::string_view reason;  // why, when status != 101
   std::string_view key;     // Sec-WebSocket-Key, when status == 101
 };

@@ -34,8 +34,7 @@ void append_field(std::string& out, std::string_view text) {
   out += text.empty() ? "-" : text;
 }
 
-}  // namespace
-
+// The line write() prints, without its newline.
 void format_access_line(const AccessRecord& record, std::chrono::system_clock::time_point now,
                         std::string& out) {
   out.clear();
@@ -58,6 +57,8 @@ void format_access_line(const AccessRecord& record, std::chrono::system_clock::t
   out += ' ';
   append_number(out, static_cast<uint64_t>(record.retries));
 }
+
+}  // namespace
 
 common::Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::string& path) {
   if (path == "-") return std::unique_ptr<AccessLog>(new AccessLog(stdout, false));

@@ -51,8 +51,4 @@ class AccessLog {
   const bool owned_;
 };
 
-// The line write() prints, without its newline; public so that the format is tested as text.
-void format_access_line(const AccessRecord& record, std::chrono::system_clock::time_point now,
-                        std::string& out);
-
 }  // namespace lb

@@ -114,7 +114,6 @@ uint32_t Backend::effective_weight(Clock::time_point now) const {
 
 Backend::Session::Session(Backend& backend) : backend_(backend) {
   backend_.active_.fetch_add(1, std::memory_order_relaxed);
-  backend_.total_.fetch_add(1, std::memory_order_relaxed);
 }
 
 Backend::Session::~Session() { backend_.active_.fetch_sub(1, std::memory_order_relaxed); }

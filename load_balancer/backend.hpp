@@ -94,7 +94,6 @@ class Backend {
   };
 
   uint64_t active_sessions() const { return active_.load(std::memory_order_relaxed); }
-  uint64_t total_sessions() const { return total_.load(std::memory_order_relaxed); }
   uint64_t connect_failures() const { return failures_.load(std::memory_order_relaxed); }
   // Counters are observations, not state: recording one is allowed through a const backend.
   BackendStats& stats() const { return stats_; }
@@ -117,7 +116,6 @@ class Backend {
   // came back, so that it starts at full weight.
   std::atomic<Clock::rep> came_up_{Clock::duration::min().count()};
   std::atomic<uint64_t> active_{0};
-  std::atomic<uint64_t> total_{0};
   std::atomic<uint64_t> failures_{0};
   mutable BackendStats stats_;
   mutable IdleList idle_;

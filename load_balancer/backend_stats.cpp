@@ -4,10 +4,15 @@
 
 namespace lb {
 
+namespace {
+
+// The bucket a latency falls in: the first bound >= it, else the +Inf bucket.
 size_t latency_bucket(uint64_t micros) {
   const auto at = std::lower_bound(kLatencyBoundsUs.begin(), kLatencyBoundsUs.end(), micros);
   return static_cast<size_t>(at - kLatencyBoundsUs.begin());
 }
+
+}  // namespace
 
 void BackendStats::record_response(int status, std::chrono::microseconds duration) {
   requests_.fetch_add(1, std::memory_order_relaxed);

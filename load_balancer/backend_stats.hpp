@@ -49,7 +49,4 @@ class BackendStats {
   std::atomic<uint64_t> latency_sum_us_{0};
 };
 
-// The bucket a latency falls in: the first bound >= it, else the +Inf bucket.
-size_t latency_bucket(uint64_t micros);
-
 }  // namespace lb

@@ -1,10 +1,9 @@
 #include "load_balancer/backends_file.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
+
+#include "common/config_file.hpp"
 
 namespace lb {
 
@@ -65,16 +64,9 @@ common::Result<std::vector<BackendSpec>> parse_backends_file(std::string_view te
                                                              std::string_view file) {
   std::vector<BackendSpec> specs;
   std::vector<size_t> lines;  // where each spec was, for the error about a repeated one
-  size_t number = 0;
-  for (size_t start = 0; start < text.size();) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    line = line.substr(0, line.find('#'));
-    if (line.find_first_not_of(kSpaces) == std::string_view::npos) continue;
-    const std::string where = std::string(file) + ":" + std::to_string(number);
-    auto spec = parse_backend_line(line);
+  for (const common::ConfigLine& line : common::config_lines(text)) {
+    const std::string where = std::string(file) + ":" + std::to_string(line.number);
+    auto spec = parse_backend_line(line.text);
     if (!spec) return common::invalid_value(where, spec.error().message);
     const auto twin = std::find_if(specs.begin(), specs.end(),
                                    [&](const BackendSpec& s) { return same_address(s, *spec); });
@@ -84,18 +76,15 @@ common::Result<std::vector<BackendSpec>> parse_backends_file(std::string_view te
           where, spec->name + ": listed already on line " + std::to_string(first));
     }
     specs.push_back(std::move(*spec));
-    lines.push_back(number);
+    lines.push_back(line.number);
   }
   return specs;
 }
 
 common::Result<std::vector<BackendSpec>> read_backends_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return common::sys_error("open " + path, errno);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return common::sys_error("read " + path, errno);
-  return parse_backends_file(text.str(), path);
+  auto text = common::read_text_file(path);
+  if (!text) return text.error();
+  return parse_backends_file(*text, path);
 }
 
 BackendsDiff diff_backends(const std::vector<BackendSpec>& before,

@@ -70,7 +70,7 @@ common::Result<std::unique_ptr<Balancer>> Balancer::open(const Config& config) {
 
 common::Address Balancer::local_address() const { return server_->local_address(); }
 
-void Balancer::serve() { server_->serve(); }
+common::Status Balancer::start() { return server_->start(); }
 
 ControlResult Balancer::add_locked(BackendSpec spec) {
   const std::string name = spec.name;
@@ -158,8 +158,6 @@ void Balancer::stop_accepting() {
   if (config_.mode == Mode::http) drain_.begin();
   server_->stop();
 }
-
-bool Balancer::wait_idle(common::Millis timeout) { return server_->wait_idle(timeout); }
 
 size_t Balancer::open_connections() const { return server_->open_connections(); }
 

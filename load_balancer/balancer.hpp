@@ -46,9 +46,9 @@ class Balancer {
   const BackendPool& pool() const { return pool_; }
   const ProxyStats& proxy_stats() const { return stats_; }
 
-  // The accept loop, on the caller's thread; returns once stop_accepting() was called and the
-  // connections queued in the backlog were taken.
-  void serve();
+  // Starts accepting on the balancer's own threads and returns; connections wait in the backlog
+  // until then. Fails with the pthread_create error.
+  common::Status start();
 
   // Run-time changes (admin endpoint, SIGHUP), thread-safe and serialised; each is logged.
   // A new backend is up at once and checked from now on. A removed one gets no new sessions,
@@ -66,7 +66,6 @@ class Balancer {
   // stop accepting and begin the drain (HTTP sessions end after their current request; idle
   // keep-alive ones at once), then wait for the open connections, then close what is left.
   void stop_accepting();
-  bool wait_idle(common::Millis timeout);
   size_t open_connections() const;
   void close_connections();  // SHUT_RDWR on every connection left; stops the health checks
 

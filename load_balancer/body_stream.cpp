@@ -4,71 +4,7 @@
 
 namespace lb {
 
-void BodyReader::start(const common::BodyFraming& framing, uint64_t max_body) {
-  kind_ = framing.kind;
-  remaining_ = framing.length;
-  wire_bytes_ = 0;
-  done_ = kind_ == common::BodyKind::none ||
-          (kind_ == common::BodyKind::content_length && remaining_ == 0);
-  if (kind_ == common::BodyKind::chunked) {
-    common::ChunkedLimits limits;
-    if (max_body > 0) limits.max_body = max_body;
-    decoder_ = common::ChunkedDecoder(limits);
-  }
-}
-
-BodyReader::Run BodyReader::next(std::string_view input) {
-  Run run;
-  if (!done_) {
-    switch (kind_) {
-      case common::BodyKind::content_length: {
-        const auto take = static_cast<size_t>(std::min<uint64_t>(remaining_, input.size()));
-        run.data = input.substr(0, take);
-        run.consumed = take;
-        remaining_ -= take;
-        done_ = remaining_ == 0;
-        break;
-      }
-      case common::BodyKind::until_close:
-        run.data = input;
-        run.consumed = input.size();
-        break;
-      case common::BodyKind::chunked:
-        run = next_chunked(input);
-        break;
-      case common::BodyKind::none:
-        break;
-    }
-  }
-  run.done = done_;
-  wire_bytes_ += run.consumed;
-  return run;
-}
-
-BodyReader::Run BodyReader::next_chunked(std::string_view input) {
-  const auto step = decoder_.feed(input);
-  Run run{step.data, step.consumed, step.done, step.error, step.reason};
-  // When the last chunk follows this run at once, take it too, so that the end of the body
-  // leaves in the same send as its data. Only the exact "CRLF 0 CRLF CRLF" (no trailers) is
-  // taken: it holds no body bytes, so run.data stays the one run of data.
-  constexpr std::string_view kDataEndAndLastChunk = "\r\n0\r\n\r\n";
-  const std::string_view rest = input.substr(step.consumed);
-  if (!step.done && step.error == common::HttpError::none && !step.data.empty() &&
-      rest.starts_with(kDataEndAndLastChunk)) {
-    const auto end = decoder_.feed(rest.substr(0, kDataEndAndLastChunk.size()));
-    run.consumed += end.consumed;
-    run.done = end.done;
-    run.error = end.error;
-    run.reason = end.reason;
-  }
-  done_ = run.done;
-  return run;
-}
-
-bool BodyReader::ends_at_eof() {
-  if (kind_ == common::BodyKind::until_close) done_ = true;
-  return done_;
-}
+namespace {
 
 FramedRun frame_run(OutFraming framing, std::string_view data, bool done) {
   FramedRun run;
@@ -83,17 +19,17 @@ FramedRun frame_run(OutFraming framing, std::string_view data, bool done) {
   return run;
 }
 
-namespace {
-
 PumpEnd ended(PumpEnd::Kind kind, common::Error error) { return {kind, std::move(error), {}, {}}; }
 
 }  // namespace
 
-PumpEnd pump_body(SocketReader& in, common::Millis timeout, BodyReader& body, OutFraming framing,
-                  BodySink& sink) {
+PumpEnd pump_body(common::Stream& in, const common::BodyDeadline& deadline,
+                  common::BodyReader& body, OutFraming framing, BodySink& sink) {
+  const common::Clock::time_point started = common::Clock::now();
+  uint64_t taken = 0;
   for (;;) {
     while (!body.done() && !in.data().empty()) {
-      const BodyReader::Run run = body.next(in.data());
+      const common::BodyReader::Run run = body.next(in.data());
       if (run.error != common::HttpError::none) {
         return {PumpEnd::Kind::bad_body, {common::Errc::protocol, {}}, run.error, run.reason};
       }
@@ -101,12 +37,13 @@ PumpEnd pump_body(SocketReader& in, common::Millis timeout, BodyReader& body, Ou
       common::Status sent = common::Ok{};
       if (!run.data.empty() || run.done) sent = sink.write(frame_run(framing, run.data, run.done));
       in.consume(run.consumed);
+      taken += run.data.size();
       if (!sent) return ended(PumpEnd::Kind::write_failed, sent.error());
       if (run.consumed == 0) break;
     }
     if (auto s = sink.flush(); !s) return ended(PumpEnd::Kind::write_failed, s.error());
     if (body.done()) return {};
-    auto n = in.read(timeout);
+    auto n = in.read_until(deadline.next_read_until(started, taken));
     if (!n) return ended(PumpEnd::Kind::read_failed, n.error());
     if (*n > 0) continue;
     if (!body.ends_at_eof()) {

@@ -7,44 +7,15 @@
 #include <string>
 #include <string_view>
 
+#include "common/body_reader.hpp"
 #include "common/chunked.hpp"
 #include "common/http_parser.hpp"
 #include "common/result.hpp"
 #include "common/socket.hpp"
+#include "common/stream.hpp"
 #include "load_balancer/header_rewrite.hpp"
-#include "load_balancer/socket_reader.hpp"
 
 namespace lb {
-
-// Takes the body of one message out of received bytes, one run of body bytes at a time.
-class BodyReader {
- public:
-  struct Run {
-    std::string_view data;                              // body bytes: a view into the input
-    size_t consumed = 0;                                // input bytes used, framing included
-    bool done = false;                                  // the body ended within the input
-    common::HttpError error = common::HttpError::none;  // malformed chunked framing, or too large
-    std::string_view reason;
-  };
-
-  // A new message framed as `framing`; `max_body` bounds a chunked body (0 = no bound).
-  void start(const common::BodyFraming& framing, uint64_t max_body);
-  // Decodes from the start of `input`; no I/O. Call again with the input left after consumed.
-  Run next(std::string_view input);
-  // The sender closed its side: the end of an until-close body, else a truncated message.
-  bool ends_at_eof();
-  bool done() const { return done_; }
-  uint64_t wire_bytes() const { return wire_bytes_; }  // input consumed for this body
-
- private:
-  Run next_chunked(std::string_view input);
-
-  common::BodyKind kind_ = common::BodyKind::none;
-  uint64_t remaining_ = 0;  // for content_length
-  common::ChunkedDecoder decoder_;
-  bool done_ = true;
-  uint64_t wire_bytes_ = 0;
-};
 
 // One run of body bytes as the proxy sends it: for chunked framing, the chunk-size line, the data
 // and its CRLF, and the last chunk when the body ends with this run.
@@ -57,7 +28,6 @@ struct FramedRun {
     return size_line.size() + data.size() + data_end.size() + last_chunk.size();
   }
 };
-FramedRun frame_run(OutFraming framing, std::string_view data, bool done);
 
 // Where a pumped body goes.
 class BodySink {
@@ -83,11 +53,11 @@ struct PumpEnd {
   std::string_view reason;
 };
 
-// Moves the body `body` was started for from `in` (buffered bytes first, then reads that each
-// wait at most `timeout`) to `sink`, framed as `framing`; when it ends done, everything (a
-// held-back head too) has left. Resumable: after a write failure the caller may switch the
+// Moves the body `body` was started for from `in` (buffered bytes first, then reads bounded by
+// `deadline`, counted from this call) to `sink`, framed as `framing`; when it ends done, everything
+// (a held-back head too) has left. Resumable: after a write failure the caller may switch the
 // sink's destination and call it again.
-PumpEnd pump_body(SocketReader& in, common::Millis timeout, BodyReader& body, OutFraming framing,
-                  BodySink& sink);
+PumpEnd pump_body(common::Stream& in, const common::BodyDeadline& deadline,
+                  common::BodyReader& body, OutFraming framing, BodySink& sink);
 
 }  // namespace lb

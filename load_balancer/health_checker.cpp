@@ -1,69 +1,67 @@
 #include "load_balancer/health_checker.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <chrono>
 
 #include "common/http_parser.hpp"
+#include "common/stream.hpp"
+#include "common/transport.hpp"
 
 namespace lb {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using common::Clock;
 
-// Time left until deadline, at least 1ms so that 0 (which means "no timeout") never slips in.
-common::Millis left_until(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<common::Millis>(deadline - Clock::now());
-  return std::max(left, common::Millis{1});
-}
+// Room for a response head of the parser's default limit, and the byte that shows it too long.
+constexpr size_t kResponseBuffer = common::HttpLimits{}.max_head_bytes + 1;
 
 common::Error failed(const std::string& what, std::string_view why,
                      common::Errc code = common::Errc::protocol) {
   return common::Error{code, what + ": " + std::string(why)};
 }
 
-// Reads until the response head is complete and judges its status.
-common::Result<std::string> read_status(const common::Fd& fd, const std::string& what,
+// Judges the status of the response head read by `deadline`.
+common::Result<std::string> read_status(common::Stream& stream, const std::string& what,
                                         Clock::time_point deadline) {
-  const common::HttpLimits limits;
-  std::string buffer;
-  char chunk[4096];
-  for (;;) {
-    if (Clock::now() >= deadline) return failed(what, "timed out", common::Errc::timed_out);
-    const auto wait = left_until(deadline);
-    if (auto set = common::set_io_timeouts(fd, wait, wait); !set) return set.error();
-    auto n = common::recv_some(fd, chunk, sizeof chunk);
-    if (!n) return failed(what, n.error().message, n.error().code);
-    if (*n == 0) {
+  common::ResponseHead head;
+  const common::HeadRead read = stream.read_head(head, common::HttpLimits{}, {deadline, {}});
+  switch (read.end) {
+    case common::ReadEnd::complete:
+      break;
+    case common::ReadEnd::closed:
       return failed(what, "connection closed before the response head", common::Errc::closed);
-    }
-    buffer.append(chunk, *n);
-    common::ResponseHead head;
-    const auto parsed = common::parse_response_head(buffer, limits, head);
-    if (parsed.state == common::ParseState::error) return failed(what, parsed.reason);
-    if (parsed.state == common::ParseState::incomplete) continue;
-    const std::string status = std::to_string(head.status);
-    if (head.status < 200 || head.status > 299) return failed(what, "status " + status);
-    return what + ": " + status;
+    case common::ReadEnd::timed_out:
+      return failed(what, "timed out", common::Errc::timed_out);
+    case common::ReadEnd::invalid:
+      return failed(what, read.reason);
+    case common::ReadEnd::failed:
+      return failed(what, read.failure.message, read.failure.code);
   }
+  const std::string status = std::to_string(head.status);
+  if (head.status < 200 || head.status > 299) return failed(what, "status " + status);
+  return what + ": " + status;
 }
 
 common::Result<std::string> probe_http(const common::Fd& fd, const Backend& backend,
                                        Clock::time_point deadline, std::stop_token stop) {
-  // A backend that never answers must not hold up a shutdown: ending the socket wakes the recv.
-  const std::stop_callback cancel(std::move(stop), [&fd] { ::shutdown(fd.get(), SHUT_RDWR); });
+  common::PlainSocket socket(fd);
+  // A backend that never answers must not hold up a shutdown: ending the socket wakes the read.
+  const std::stop_callback cancel(std::move(stop), [&socket] { socket.shutdown(); });
   const std::string what = "GET /health on " + backend.name();
   const std::string request = "GET /health HTTP/1.1\r\nHost: " + backend.name() +
                               "\r\nUser-Agent: load_balancer-health-check\r\n"
                               "Connection: close\r\n\r\n";
-  const auto wait = left_until(deadline);
-  if (auto set = common::set_io_timeouts(fd, wait, wait); !set) return set.error();
-  if (auto sent = common::send_all(fd, request); !sent) {
+  // At least 1ms: 0 would mean no timeout at all.
+  const auto wait =
+      std::max(std::chrono::ceil<common::Millis>(deadline - Clock::now()), common::Millis{1});
+  if (auto set = socket.set_timeouts(wait, wait); !set) return set.error();
+  common::Stream stream(4096, kResponseBuffer);
+  stream.attach(socket, wait);
+  if (auto sent = stream.write(request); !sent) {
     return failed(what, sent.error().message, sent.error().code);
   }
-  return read_status(fd, what, deadline);
+  return read_status(stream, what, deadline);
 }
 
 }  // namespace

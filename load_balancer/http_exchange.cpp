@@ -41,6 +41,13 @@ OutFraming request_framing(common::BodyKind kind) {
   return OutFraming::none;
 }
 
+// Each wait for request body bytes is bounded by client_timeout, and the whole body by
+// client_timeout plus a second per kMinBodyRate bytes: a body trickling in at a byte per
+// timeout gets 408 instead of holding its thread for ever.
+common::BodyDeadline request_body_deadline(const HttpProxyOptions& options) {
+  return {options.client_timeout, options.client_timeout, common::kMinBodyRate};
+}
+
 // The request body as sent to the backend, kept while it fits so that the request can be
 // replayed; once a run does not fit, the request can no longer be replayed.
 class KeptBody {
@@ -67,18 +74,18 @@ class KeptBody {
   bool complete_;
 };
 
-// Sends runs to one socket. A head is held back to leave with the first run (one send for a
+// Sends runs to one connection. A head is held back to leave with the first run (one send for a
 // small message), and counted bytes and kept runs are recorded for the caller.
 class SocketSink final : public BodySink {
  public:
-  SocketSink(const common::Fd& fd, std::string_view head, std::string_view replayed,
+  SocketSink(common::Stream& out, std::string_view head, std::string_view replayed,
              uint64_t* counter, KeptBody* kept)
-      : fd_(fd), head_(head), replayed_(replayed), counter_(counter), kept_(kept) {}
+      : out_(out), head_(head), replayed_(replayed), counter_(counter), kept_(kept) {}
 
   common::Status write(const FramedRun& run) override {
     const size_t size = head_.size() + replayed_.size() + run.size();
-    auto sent = common::send_all(
-        fd_, {head_, replayed_, run.size_line, run.data, run.data_end, run.last_chunk});
+    auto sent =
+        out_.write({head_, replayed_, run.size_line, run.data, run.data_end, run.last_chunk});
     head_ = replayed_ = {};  // before keep(): replayed_ may point into the kept bytes
     if (kept_ != nullptr) kept_->add(run);
     if (sent && counter_ != nullptr) *counter_ += size;
@@ -88,7 +95,7 @@ class SocketSink final : public BodySink {
   common::Status flush() override { return write(FramedRun{}); }
 
  private:
-  const common::Fd& fd_;
+  common::Stream& out_;
   std::string_view head_;
   std::string_view replayed_;
   uint64_t* counter_;
@@ -112,8 +119,9 @@ class Exchange {
   };
 
   Attempt try_backend(Lease& lease);
-  std::optional<Attempt> send_request(Lease& lease);
+  std::optional<Attempt> send_request();
   Attempt read_response(Lease& lease);
+  Attempt unanswered(const Lease& lease, const common::HeadRead& head);
   Attempt final_response(Lease& lease, size_t head_size);
   Attempt tunnel(Lease& lease, size_t head_size);
   bool forward_interim();
@@ -189,16 +197,17 @@ Exchange::Attempt Exchange::try_backend(Lease& lease) {
   const Backend::Session counted(*lease.backend);
   ++attempts_;
   send_failure_.clear();
-  s_.upstream_in.attach(lease.fd, options_.server_timeout);
-  if (auto ended = send_request(lease)) return *ended;
+  s_.upstream_socket.emplace(lease.fd);
+  s_.upstream_in.attach(*s_.upstream_socket, options_.server_timeout);
+  if (auto ended = send_request()) return *ended;
   return read_response(lease);
 }
 
 // Sends the head and the body (after a replay: the kept body first, then the rest as the client
 // sends it). nullopt when the request went out whole, or when the backend stopped taking it, in
 // which case it may still have answered: read_response() finds out.
-std::optional<Exchange::Attempt> Exchange::send_request(Lease& lease) {
-  SocketSink sink(lease.fd, s_.request_head, kept_.bytes(), nullptr, &kept_);
+std::optional<Exchange::Attempt> Exchange::send_request() {
+  SocketSink sink(s_.upstream_in, s_.request_head, kept_.bytes(), nullptr, &kept_);
   // A client that waits for "100 Continue" gets it once its head is with a backend.
   if (expects_continue_ && !continue_sent_ && !s_.request_body.done() &&
       s_.client_in.data().empty()) {
@@ -206,12 +215,12 @@ std::optional<Exchange::Attempt> Exchange::send_request(Lease& lease) {
       send_failure_ = s.error().message;
       return std::nullopt;
     }
-    if (!common::send_all(s_.client, kContinue)) return client_gone("closed before its body");
+    if (!s_.client_in.write(kContinue)) return client_gone("closed before its body");
     result_.bytes_out += kContinue.size();
     continue_sent_ = true;
   }
   const PumpEnd end =
-      pump_body(s_.client_in, options_.client_timeout, s_.request_body, request_out_, sink);
+      pump_body(s_.client_in, request_body_deadline(options_), s_.request_body, request_out_, sink);
   switch (end.kind) {
     case PumpEnd::Kind::write_failed:
       send_failure_ = end.error.message;
@@ -230,45 +239,50 @@ std::optional<Exchange::Attempt> Exchange::send_request(Lease& lease) {
   return std::nullopt;
 }
 
+// The response head, within server_timeout to its first byte and as much again from there to
+// its end; 1xx responses before it are forwarded.
 Exchange::Attempt Exchange::read_response(Lease& lease) {
-  SocketReader& up = s_.upstream_in;
+  common::Stream& up = s_.upstream_in;
   for (;;) {
-    const auto parsed = common::parse_response_head(up.data(), s_.limits, s_.response);
-    if (parsed.state == common::ParseState::complete) {
-      const int status = s_.response.status;
-      if (status == 101 && !upgrade_) {
-        return backend_failed(lease, 502, "101 Switching Protocols that nobody asked for");
-      }
-      if (status == 101 && !switches_to_websocket(s_.response)) {
-        return backend_failed(lease, 502,
-                              "101 Switching Protocols to another protocol than websocket");
-      }
-      if (status >= 200 || status == 101) return final_response(lease, parsed.consumed);
-      if (!forward_interim()) return client_gone("closed during the response");
-      up.consume(parsed.consumed);
-      continue;
+    const common::HeadDeadline deadline{common::Clock::now() + options_.server_timeout,
+                                        options_.server_timeout};
+    const common::HeadRead head = up.read_head(s_.response, s_.limits, deadline);
+    if (head.end != common::ReadEnd::complete) return unanswered(lease, head);
+    const int status = s_.response.status;
+    if (status == 101 && !upgrade_) {
+      return backend_failed(lease, 502, "101 Switching Protocols that nobody asked for");
     }
-    if (parsed.state == common::ParseState::error) {
-      return backend_failed(lease, 502, "invalid response head: " + std::string(parsed.reason));
+    if (status == 101 && !switches_to_websocket(s_.response)) {
+      return backend_failed(lease, 502,
+                            "101 Switching Protocols to another protocol than websocket");
     }
-    auto n = up.read(options_.server_timeout);
-    if (n && *n > 0) continue;
-    if (!n && n.error().code == common::Errc::timed_out) {
-      // Nothing came back: like a backend that closed, one that hangs may have the request
-      // replayed elsewhere (nginx's proxy_next_upstream timeout), which a cut link needs.
-      if (up.received() == 0) {
-        return {false,
-                "sent no response within " + std::to_string(options_.server_timeout.count()) + "ms",
-                504};
-      }
-      return backend_failed(lease, 504, "no response: " + n.error().message);
-    }
-    std::string why = !send_failure_.empty() ? send_failure_
-                      : n                    ? "closed the connection"
-                                             : n.error().message;
-    if (up.received() == 0) return {false, "closed without a response: " + why};
-    return backend_failed(lease, 502, "response head cut short: " + why);
+    if (status >= 200 || status == 101) return final_response(lease, head.size);
+    if (!forward_interim()) return client_gone("closed during the response");
+    up.consume(head.size);
   }
+}
+
+// A response head that did not come whole: refused, timed out, or cut short by a close.
+Exchange::Attempt Exchange::unanswered(const Lease& lease, const common::HeadRead& head) {
+  const bool nothing = s_.upstream_in.received() == 0;
+  if (head.end == common::ReadEnd::invalid) {
+    return backend_failed(lease, 502, "invalid response head: " + std::string(head.reason));
+  }
+  if (head.end == common::ReadEnd::timed_out) {
+    // Nothing came back: like a backend that closed, one that hangs may have the request
+    // replayed elsewhere (nginx's proxy_next_upstream timeout), which a cut link needs.
+    if (nothing) {
+      return {false,
+              "sent no response within " + std::to_string(options_.server_timeout.count()) + "ms",
+              504};
+    }
+    return backend_failed(lease, 504, "no response: " + head.failure.message);
+  }
+  std::string why = !send_failure_.empty()                ? send_failure_
+                    : head.end == common::ReadEnd::closed ? "closed the connection"
+                                                          : head.failure.message;
+  if (nothing) return {false, "closed without a response: " + why};
+  return backend_failed(lease, 502, "response head cut short: " + why);
 }
 
 // 1xx responses (100 Continue, 103 Early Hints) go on to an HTTP/1.1 client before the final
@@ -276,7 +290,7 @@ Exchange::Attempt Exchange::read_response(Lease& lease) {
 bool Exchange::forward_interim() {
   if (http10_) return true;
   rewrite_response_head(s_.response, {s_.via, OutFraming::none, 0, {}}, s_.response_head);
-  if (!common::send_all(s_.client, s_.response_head)) return false;
+  if (!s_.client_in.write(s_.response_head)) return false;
   result_.bytes_out += s_.response_head.size();
   return true;
 }
@@ -306,9 +320,9 @@ Exchange::Attempt Exchange::final_response(Lease& lease, size_t head_size) {
   s_.upstream_in.consume(head_size);  // the parsed head is not used after this
   s_.response_body.start(in, 0);
   const uint64_t sent_before = result_.bytes_out;
-  SocketSink sink(s_.client, s_.response_head, {}, &result_.bytes_out, nullptr);
-  const PumpEnd end =
-      pump_body(s_.upstream_in, options_.server_timeout, s_.response_body, out, sink);
+  SocketSink sink(s_.client_in, s_.response_head, {}, &result_.bytes_out, nullptr);
+  const PumpEnd end = pump_body(s_.upstream_in, {.each_read = options_.server_timeout},
+                                s_.response_body, out, sink);
   if (end.kind == PumpEnd::Kind::write_failed) return client_gone("closed during the response");
   if (end.kind == PumpEnd::Kind::bad_body && result_.bytes_out == sent_before) {
     // Refused before its head left: the client can still be told.
@@ -341,12 +355,12 @@ Exchange::Attempt Exchange::tunnel(Lease& lease, size_t head_size) {
   result_.backend = lease.backend;
   s_.upstream_in.consume(head_size);
   const std::string_view from_backend = s_.upstream_in.data();
-  if (!common::send_all(s_.client, {s_.response_head, from_backend})) {
+  if (!s_.client_in.write({s_.response_head, from_backend})) {
     return client_gone("closed during the upgrade");
   }
   result_.bytes_out += s_.response_head.size() + from_backend.size();
   const std::string_view from_client = s_.client_in.data();
-  if (!common::send_all(lease.fd, from_client)) return client_gone({});
+  if (!s_.upstream_in.write(from_client)) return client_gone({});
   result_.bytes_in += from_client.size();
   s_.client_in.consume(from_client.size());
   const common::RelayResult relayed = common::relay(s_.client, lease.fd,
@@ -430,16 +444,9 @@ std::string_view Exchange::connection_field(bool client_keeps) const {
 // kLingerTime.
 void linger_before_close(SessionState& state) {
   if (shutdown(state.client.get(), SHUT_WR) != 0) return;
-  SocketReader& in = state.client_in;
-  const auto deadline = std::chrono::steady_clock::now() + kLingerTime;
-  for (;;) {
-    in.consume(in.data().size());
-    const auto left =
-        std::chrono::ceil<common::Millis>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return;
-    auto n = in.read(left);
-    if (!n || *n == 0) return;
-  }
+  // What comes is dropped as a body that ends with the close.
+  (void)state.client_in.read_body({common::BodyKind::until_close, 0, common::HttpError::none, {}},
+                                  0, {.grace = kLingerTime});
 }
 
 size_t buffer_limit(const HttpProxyOptions& options) {
@@ -463,6 +470,7 @@ SessionState::SessionState(const common::Fd& client_fd, const common::Address& p
       limits{proxy_options.max_header_bytes, proxy_options.max_request_line,
              proxy_options.max_headers},
       drain(proxy_options.drain, client_fd),
+      client_socket(client_fd),
       client_in(kBufferBytes, buffer_limit(proxy_options)),
       upstream_in(kBufferBytes, buffer_limit(proxy_options)) {}
 
@@ -481,7 +489,7 @@ ExchangeResult respond_error(SessionState& state, int status, std::string_view w
   ExchangeResult result;
   result.status = status;
   if (state.options.stats != nullptr) state.options.stats->record_error(status);
-  if (common::send_all(state.client, response)) {
+  if (state.client_in.write(response)) {
     result.bytes_out = response.size();
     linger_before_close(state);
   }

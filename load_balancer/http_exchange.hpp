@@ -6,18 +6,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/address.hpp"
 #include "common/fd.hpp"
 #include "common/http_parser.hpp"
+#include "common/stream.hpp"
+#include "common/transport.hpp"
 #include "load_balancer/backend.hpp"
 #include "load_balancer/backend_pool.hpp"
 #include "load_balancer/body_stream.hpp"
 #include "load_balancer/drain.hpp"
 #include "load_balancer/http_proxy.hpp"
-#include "load_balancer/socket_reader.hpp"
 #include "load_balancer/upstream_pool.hpp"
 
 namespace lb {
@@ -38,8 +40,10 @@ struct SessionState {
   const HttpProxyOptions& options;
   const common::HttpLimits limits;
   Drain::Session drain;
-  SocketReader client_in;
-  SocketReader upstream_in;
+  common::PlainSocket client_socket;
+  std::optional<common::PlainSocket> upstream_socket;  // the attempt's backend connection
+  common::Stream client_in;
+  common::Stream upstream_in;
   common::RequestHead request;  // points into client_in until its next read
   common::ResponseHead response;
   std::string method;  // copies of the request line, valid for the whole exchange
@@ -48,8 +52,8 @@ struct SessionState {
   std::string response_head;  // as rewritten for the client
   std::string kept_body;      // the request body as sent, while it may still be replayed
   Tried tried;
-  BodyReader request_body;
-  BodyReader response_body;
+  common::BodyReader request_body;
+  common::BodyReader response_body;
 };
 
 struct ExchangeResult {

@@ -25,12 +25,13 @@ struct HttpProxyOptions {
   common::Millis connect_timeout{1000};
   // A request head must arrive whole within this from its first byte (from the accept for the
   // first request): the slowloris defence, answered with 408. It also bounds each wait for body
-  // bytes from the client and each send to it.
+  // bytes from the client and each send to it, and the whole body gets this plus a second per
+  // common::kMinBodyRate bytes (408 past it).
   common::Millis client_timeout{10000};
   // Between requests of a keep-alive connection; the connection is then closed without a word.
   common::Millis idle_timeout{60000};
-  // From the end of the request to the first response byte (504 past it), and each later wait
-  // on or send to the backend.
+  // From the end of the request to the first response byte (504 past it), as much again from
+  // that byte to the end of the response head, and each later wait on or send to the backend.
   common::Millis server_timeout{10000};
   // An upgraded (WebSocket) connection ends after this long without a byte either way.
   common::Millis tunnel_timeout{3600000};

@@ -15,22 +15,18 @@
 // process's last accept and its close is reset, unless net.ipv4.tcp_migrate_req=1 (Linux 5.14+),
 // which moves such connections to the new listener. Set it where restarts must lose nothing:
 //   sysctl -w net.ipv4.tcp_migrate_req=1
-#include <signal.h>
-#include <time.h>
-
 #include <CLI/CLI.hpp>
-#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/address.hpp"
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
 #include "common/signals.hpp"
 #include "common/socket.hpp"
+#include "common/startup.hpp"
 #include "common/units.hpp"
 #include "load_balancer/admin/admin_server.hpp"
 #include "load_balancer/backend_spec.hpp"
@@ -40,16 +36,14 @@
 
 namespace {
 
-// The value of a flag that only the suite's own parsers understand, or a CLI11 error naming it.
-template <class T>
-T checked(const std::string& flag, common::Result<T> result) {
-  if (!result) throw CLI::ValidationError(flag, result.error().message);
-  return std::move(*result);
-}
+constexpr std::string_view kName = "load_balancer";
+
+using common::BadFlag;
+using common::checked;
 
 common::Millis positive_duration(const std::string& flag, const std::string& text) {
   const auto duration = checked(flag, common::parse_duration(text));
-  if (duration.count() == 0) throw CLI::ValidationError(flag, text + ": must be more than 0");
+  if (duration.count() == 0) throw BadFlag(flag + ": " + text + ": must be more than 0");
   return duration;
 }
 
@@ -160,7 +154,7 @@ void convert_http(const Flags& flags, lb::Config& config) {
   config.http.tunnel_timeout = positive_duration("--tunnel-timeout", flags.tunnel_timeout);
   const uint64_t head = checked("--max-header-bytes", common::parse_size(flags.max_header_bytes));
   if (head < 1024 || head > 1024 * 1024) {
-    throw CLI::ValidationError("--max-header-bytes", flags.max_header_bytes + ": must be 1k to 1m");
+    throw BadFlag("--max-header-bytes: " + flags.max_header_bytes + ": must be 1k to 1m");
   }
   config.http.max_header_bytes = static_cast<size_t>(head);
   config.http.max_body = checked("--max-body", common::parse_size(flags.max_body));
@@ -171,7 +165,7 @@ void convert_http(const Flags& flags, lb::Config& config) {
 // --backends and --backends-file together; at least one backend in all, none listed twice.
 void convert_backends(const Flags& flags, lb::Config& config) {
   if (!flags.backends && flags.backends_file.empty()) {
-    throw CLI::ValidationError("--backends", "--backends is required (or --backends-file)");
+    throw BadFlag("--backends: --backends is required (or --backends-file)");
   }
   if (flags.backends) {
     config.backends = checked("--backends", lb::parse_backend_list(*flags.backends));
@@ -182,21 +176,21 @@ void convert_backends(const Flags& flags, lb::Config& config) {
   for (const lb::BackendSpec& spec : config.file_backends) {
     for (const lb::BackendSpec& listed : config.backends) {
       if (listed.address.to_string() == spec.address.to_string()) {
-        throw CLI::ValidationError("--backends-file", spec.name + ": also in --backends");
+        throw BadFlag("--backends-file: " + spec.name + ": also in --backends");
       }
     }
   }
   config.backends.insert(config.backends.end(), config.file_backends.begin(),
                          config.file_backends.end());
   if (config.backends.empty()) {
-    throw CLI::ValidationError("--backends-file", flags.backends_file + ": lists no backend");
+    throw BadFlag("--backends-file: " + flags.backends_file + ": lists no backend");
   }
 }
 
 void convert_admin(const Flags& flags, lb::AdminOptions& admin) {
   if (flags.admin.empty()) {
     if (!flags.admin_token_file.empty()) {
-      throw CLI::ValidationError("--admin-token-file", "needs --admin");
+      throw BadFlag("--admin-token-file: needs --admin");
     }
     return;
   }
@@ -234,67 +228,35 @@ std::optional<int> parse_flags(int argc, char** argv, lb::Config& config, lb::Ad
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "load_balancer: " << e.what() << std::endl;
-    return 2;
+    return common::startup_failure(kName, e.what(), common::kExitUsage);
+  } catch (const BadFlag& e) {
+    return common::startup_failure(kName, e.what(), common::kExitUsage);
   }
   return std::nullopt;
 }
 
-// The next of SIGINT, SIGTERM and SIGHUP if one comes within `timeout`, else 0.
-int signal_within(common::Millis timeout) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  const timespec wait{static_cast<time_t>(seconds.count()),
-                      static_cast<long>((timeout - seconds).count() * 1000000)};
-  const int sig = sigtimedwait(&set, nullptr, &wait);
-  return sig > 0 ? sig : 0;
+// SIGHUP: re-reads the backends file. A file that does not parse changes nothing.
+void reload(lb::Balancer& balancer) {
+  const std::string& file = balancer.config().backends_file;
+  if (file.empty()) {
+    common::log("received SIGHUP: no --backends-file to reload");
+    return;
+  }
+  common::log("received SIGHUP: reloading ", file);
+  common::log_if_failed(common::notify_reloading("reloading " + file));
+  const common::Status reloaded = balancer.reload_backends_file();
+  common::log_if_failed(common::notify_ready(
+      reloaded ? "backends reloaded" : "reload failed: " + reloaded.error().message));
 }
 
-// Lets open connections finish for up to the drain timeout; a second SIGTERM or SIGINT ends the
-// wait at once. Then shuts what is left.
-void drain(lb::Balancer& balancer, common::Millis timeout) {
-  const size_t open = balancer.open_connections();
-  if (open > 0) {
-    common::log("shutting down: waiting up to ", timeout.count(), "ms for ", open,
-                " open connections");
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool drained = balancer.wait_idle(common::Millis{0});
-  while (!drained) {
-    const auto left =
-        std::chrono::ceil<common::Millis>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      common::log("drain timeout passed: closing ", balancer.open_connections(), " connections");
-      break;
-    }
-    const int sig = signal_within(std::min(left, common::Millis{100}));
-    if (sig == SIGTERM || sig == SIGINT) {
-      common::log("received ", strsignal(sig), " again: closing ", balancer.open_connections(),
-                  " connections");
-      break;
-    }
-    drained = balancer.wait_idle(common::Millis{0});
-  }
-  balancer.close_connections();
-}
-
-// Serves until SIGTERM or SIGINT; SIGHUP reloads the backends file.
-int wait_for_shutdown(lb::Balancer& balancer) {
-  for (;;) {
-    const int sig = common::wait_for_signal();
-    if (sig != SIGHUP) return sig;
-    if (balancer.config().backends_file.empty()) {
-      common::log("received SIGHUP: no --backends-file to reload");
-      continue;
-    }
-    common::log("received SIGHUP: reloading ", balancer.config().backends_file);
-    common::log_if_failed(common::notify_reloading("reloading " + balancer.config().backends_file));
-    const common::Status reloaded = balancer.reload_backends_file();  // a failure changes nothing
-    common::log_if_failed(common::notify_ready(
-        reloaded ? "backends reloaded" : "reload failed: " + reloaded.error().message));
-  }
+// The admin endpoint when --admin asked for one (else null), printing "admin listening on ...".
+common::Result<std::unique_ptr<lb::AdminServer>> open_admin(const lb::AdminOptions& options,
+                                                            lb::Balancer& balancer) {
+  if (!options.listen) return std::unique_ptr<lb::AdminServer>();
+  auto admin = lb::AdminServer::open(options, balancer);
+  if (!admin) return common::Error{admin.error().code, "admin: " + admin.error().message};
+  std::cout << "admin listening on " << (*admin)->local_address().to_string() << std::endl;
+  return admin;
 }
 
 }  // namespace
@@ -307,31 +269,20 @@ int main(int argc, char** argv) {
   common::raise_fd_limit();
 
   auto balancer = lb::Balancer::open(config);
-  if (!balancer) {
-    std::cerr << "load_balancer: " << balancer.error().message << std::endl;
-    return 1;
+  if (!balancer) return common::startup_failure(kName, balancer.error().message);
+  const auto admin = open_admin(admin_options, **balancer);
+  if (!admin) return common::startup_failure(kName, admin.error().message);
+  if (auto started = (*balancer)->start(); !started) {
+    return common::startup_failure(kName, started.error().message);
   }
-  std::unique_ptr<lb::AdminServer> admin;
-  if (admin_options.listen) {
-    auto opened = lb::AdminServer::open(admin_options, **balancer);
-    if (!opened) {
-      std::cerr << "load_balancer: admin: " << opened.error().message << std::endl;
-      return 1;
-    }
-    admin = std::move(*opened);
-    std::cout << "admin listening on " << admin->local_address().to_string() << std::endl;
-  }
-  std::thread server([&] { (*balancer)->serve(); });
-  std::cout << "listening on " << (*balancer)->local_address().to_string() << std::endl;
-  common::log_if_failed(
-      common::notify_ready("listening on " + (*balancer)->local_address().to_string()));
+  const std::string address = (*balancer)->local_address().to_string();
+  std::cout << "listening on " << address << std::endl;
+  common::log_if_failed(common::notify_ready("listening on " + address));
   const common::WatchdogPinger watchdog;  // pings while main lives, through the drain
 
-  const int sig = wait_for_shutdown(**balancer);
-  common::log("received ", strsignal(sig), ": shutting down");
-  common::log_if_failed(common::notify_stopping("draining connections"));
-  (*balancer)->stop_accepting();
-  server.join();  // the backlog is taken and the listener closed
-  drain(**balancer, config.drain_timeout);
+  common::wait_for_shutdown([&] { reload(**balancer); });
+  (*balancer)->stop_accepting();  // takes the backlog and closes the listener
+  common::drain(config.drain_timeout, [&] { return (*balancer)->open_connections(); });
+  (*balancer)->close_connections();
   return 0;
 }

@@ -1,6 +1,6 @@
 // One client connection of web_server: the HTTP/1.1 request loop (keep-alive, pipelining,
-// bounded heads and bodies, timeouts), request bodies for the KV API, and the switch to a
-// WebSocket on /ws (the echo) and /live (the push of store changes).
+// bounded heads and bodies, timeouts) over a common::Stream, request bodies for the KV API; the
+// responses are written by ResponseWriter, and /ws and /live switch to a WebSocket (upgrade.hpp).
 #pragma once
 
 #include <atomic>
@@ -18,7 +18,8 @@ struct ConnectionLimits {
   // Longest wait for a client's next request, and for any later read or write (SO_RCVTIMEO and
   // SO_SNDTIMEO); an idle connection is then closed without a word. 0 = no limit.
   common::Millis idle_timeout{60000};
-  // From a request's first byte to its blank line; slower clients get 408 and are closed.
+  // From a request's first byte to its blank line; slower clients get 408 and are closed. A body
+  // gets this plus a second per common::kMinBodyRate bytes.
   common::Millis request_timeout{10000};
   uint64_t max_body = 1024 * 1024;        // larger request bodies (chunked too) -> 413 and close
   uint64_t max_ws_message = 1024 * 1024;  // larger WebSocket messages -> close 1009

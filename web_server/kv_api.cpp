@@ -68,16 +68,17 @@ bool KvApi::allows(std::string_view allowed, std::string_view method) {
   return false;
 }
 
-Response KvApi::answer(std::string_view method, std::string_view target, std::string_view body) {
-  const std::string_view path = path_of(target);
+Response KvApi::answer(std::string_view method, std::string_view path, std::string_view target,
+                       std::string_view body) {
   if (path == "/replication") return replication_status();
   if (path == "/kv") return list(target);
   // No percent-decoding: '%' is not a key character, so an escaped key is refused as it is.
   const std::string_view key = path.substr(kKeyPrefix.size());
   if (!store::valid_key(key)) {
-    return with_version(say(400, "invalid key: 1 to 256 bytes of A-Z a-z 0-9 . _ ~ : @ ! $ ' ( ) "
-                                 "* + , ; = - and '/' between non-empty segments other than "
-                                 "'.' and '..'"),
+    return with_version(say(400,
+                            "invalid key: 1 to 256 bytes of A-Z a-z 0-9 . _ ~ : @ ! $ ' ( ) "
+                            "* + , ; = - and '/' between non-empty segments other than "
+                            "'.' and '..'"),
                         {});
   }
   if (method == "PUT") return put(key, body);
@@ -97,9 +98,8 @@ Response KvApi::get(std::string_view key) {
 
 Response KvApi::put(std::string_view key, std::string_view value) {
   if (value.size() > store::kMaxValueBytes) {
-    return with_version(say(413, "a value holds at most " +
-                                     std::to_string(store::kMaxValueBytes) + " bytes"),
-                        {});
+    return with_version(
+        say(413, "a value holds at most " + std::to_string(store::kMaxValueBytes) + " bytes"), {});
   }
   if (auto refused = refusal()) return std::move(*refused);
   const auto committed = store_.put(key, value);
@@ -130,8 +130,9 @@ std::optional<Response> KvApi::refusal() const {
 // After the local commit: waits for --sync-replicas peers, if any are required.
 Response KvApi::replicated(Response response, const store::Change& change) {
   if (quorum_ == nullptr || quorum_->await_replicated(change)) return response;
-  Response late = say(504, "the write is stored on this server, but whether enough peers stored "
-                           "it is unknown (the sync timeout passed)");
+  Response late = say(504,
+                      "the write is stored on this server, but whether enough peers stored "
+                      "it is unknown (the sync timeout passed)");
   late.headers = std::move(response.headers);
   return late;
 }

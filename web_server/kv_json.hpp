@@ -15,7 +15,4 @@ namespace web {
 std::string entry_json(std::string_view key, std::optional<std::string_view> value,
                        const store::Version& version);
 
-// Standard base64 (RFC 4648 §4) with padding.
-std::string base64(std::string_view data);
-
 }  // namespace web

@@ -1,24 +1,22 @@
 // web_server: a small HTTP/1.1 server, one thread per connection, with an embedded key-value
 // store (--data-dir). See web_server/router.hpp for its routes. Prints "listening on HOST:PORT"
-// once ready; SIGTERM/SIGINT end it gracefully.
-#include <signal.h>
-
+// once ready; SIGTERM/SIGINT end it gracefully; SIGHUP re-reads --peers-file.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
 #include "common/signals.hpp"
+#include "common/startup.hpp"
 #include "common/units.hpp"
+#include "web_server/replication/peers_file.hpp"
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
 #include "web_server/store/compactor.hpp"
@@ -27,7 +25,10 @@
 
 namespace {
 
-constexpr int kBadFlag = 2;
+constexpr std::string_view kName = "web_server";
+
+using common::BadFlag;
+using common::checked;
 
 struct Flags {
   std::string listen = "127.0.0.1:8080";
@@ -42,33 +43,23 @@ struct Flags {
   size_t max_connections = 10000;
 };
 
-// A value that failed to parse: "web_server: --idle-timeout: 2x: unknown unit 'x' ...".
-struct BadFlag {
-  std::string message;
-};
-
-template <class T>
-T checked(common::Result<T> result, std::string_view flag) {
-  if (!result) throw BadFlag{std::string(flag) + ": " + result.error().message};
-  return std::move(*result);
-}
-
 web::Config to_config(const Flags& flags, common::Millis& drain_timeout) {
   web::Config config;
-  config.listen = checked(common::parse_address(flags.listen), "--listen");
+  config.listen = checked("--listen", common::parse_address(flags.listen));
   config.name = flags.name;
   if (!flags.static_dir.empty()) {
-    config.files = checked(web::StaticFiles::open(flags.static_dir), "--static-dir");
+    config.files = checked("--static-dir", web::StaticFiles::open(flags.static_dir));
   }
   config.max_connections = flags.max_connections;
-  config.limits.idle_timeout = checked(common::parse_duration(flags.idle_timeout), "--idle-timeout");
+  config.limits.idle_timeout =
+      checked("--idle-timeout", common::parse_duration(flags.idle_timeout));
   config.limits.request_timeout =
-      checked(common::parse_duration(flags.request_timeout), "--request-timeout");
-  config.limits.max_body = checked(common::parse_size(flags.max_body), "--max-body");
-  config.limits.max_ws_message = checked(common::parse_size(flags.max_message), "--max-message");
-  drain_timeout = checked(common::parse_duration(flags.drain_timeout), "--drain-timeout");
-  if (config.limits.request_timeout.count() == 0) throw BadFlag{"--request-timeout: must be > 0"};
-  if (config.max_connections == 0) throw BadFlag{"--max-connections: must be > 0"};
+      checked("--request-timeout", common::parse_duration(flags.request_timeout));
+  config.limits.max_body = checked("--max-body", common::parse_size(flags.max_body));
+  config.limits.max_ws_message = checked("--max-message", common::parse_size(flags.max_message));
+  drain_timeout = checked("--drain-timeout", common::parse_duration(flags.drain_timeout));
+  if (config.limits.request_timeout.count() == 0) throw BadFlag("--request-timeout: must be > 0");
+  if (config.max_connections == 0) throw BadFlag("--max-connections: must be > 0");
   return config;
 }
 
@@ -133,6 +124,7 @@ common::Result<Storage> open_storage(const std::string& folder, common::Millis m
 
 struct ReplicationFlags {
   std::string peers;
+  std::string peers_file;
   std::string listen;
   std::string secret_file;
   size_t sync_replicas = 0;
@@ -143,6 +135,8 @@ struct ReplicationFlags {
 
 void add_replication_flags(CLI::App& app, ReplicationFlags& flags) {
   app.add_option("--peers", flags.peers, "peers' replication addresses, HOST:PORT,...");
+  app.add_option("--peers-file", flags.peers_file,
+                 "instead of --peers: one HOST:PORT a line, # comments; re-read on SIGHUP");
   app.add_option("--replication-listen", flags.listen,
                  "where peers' replication links arrive, HOST:PORT (needed with --peers)");
   app.add_option("--cluster-secret-file", flags.secret_file,
@@ -164,10 +158,10 @@ void add_replication_flags(CLI::App& app, ReplicationFlags& flags) {
 // The file's bytes without a trailing newline; a missing or empty secret is refused.
 std::string read_secret(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw BadFlag{"--cluster-secret-file: " + path + ": cannot be read"};
+  if (!in) throw BadFlag("--cluster-secret-file: " + path + ": cannot be read");
   std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) throw BadFlag{"--cluster-secret-file: " + path + ": the secret is empty"};
+  if (secret.empty()) throw BadFlag("--cluster-secret-file: " + path + ": the secret is empty");
   return secret;
 }
 
@@ -176,7 +170,7 @@ std::vector<std::string> peer_list(const std::string& text) {
   for (size_t start = 0; start <= text.size();) {
     const size_t end = std::min(text.find(',', start), text.size());
     const std::string peer = text.substr(start, end - start);
-    checked(common::parse_host_port(peer), "--peers");
+    checked("--peers", common::parse_host_port(peer));
     peers.push_back(peer);
     start = end + 1;
   }
@@ -185,33 +179,40 @@ std::vector<std::string> peer_list(const std::string& text) {
 
 common::Millis compact_interval(const ReplicationFlags& flags) {
   const common::Millis interval =
-      checked(common::parse_duration(flags.compact_interval), "--compact-interval");
-  if (interval.count() == 0) throw BadFlag{"--compact-interval: must be > 0"};
+      checked("--compact-interval", common::parse_duration(flags.compact_interval));
+  if (interval.count() == 0) throw BadFlag("--compact-interval: must be > 0");
   return interval;
 }
 
-// nullopt without --peers (and then no other replication flag but --max-clock-skew and
-// --compact-interval may be set).
+// The members from --peers or --peers-file (which may list none yet).
+std::vector<std::string> first_peers(const ReplicationFlags& flags) {
+  if (flags.peers_file.empty()) return peer_list(flags.peers);
+  if (!flags.peers.empty()) throw BadFlag("--peers-file: cannot be combined with --peers");
+  return checked("--peers-file", web::replication::read_peers_file(flags.peers_file));
+}
+
+// nullopt without --peers or --peers-file (and then no other replication flag but
+// --max-clock-skew and --compact-interval may be set).
 std::optional<web::replication::ReplicatorOptions> replication_options(
     const ReplicationFlags& flags) {
-  if (flags.peers.empty()) {
-    if (!flags.listen.empty()) throw BadFlag{"--replication-listen: needs --peers"};
-    if (flags.sync_replicas > 0) throw BadFlag{"--sync-replicas: needs --peers"};
+  if (flags.peers.empty() && flags.peers_file.empty()) {
+    if (!flags.listen.empty()) throw BadFlag("--replication-listen: needs --peers");
+    if (flags.sync_replicas > 0) throw BadFlag("--sync-replicas: needs --peers");
     return std::nullopt;
   }
-  if (flags.listen.empty()) throw BadFlag{"--replication-listen: required with --peers"};
-  if (flags.secret_file.empty()) throw BadFlag{"--cluster-secret-file: required with --peers"};
+  if (flags.listen.empty()) throw BadFlag("--replication-listen: required with --peers");
+  if (flags.secret_file.empty()) throw BadFlag("--cluster-secret-file: required with --peers");
   web::replication::ReplicatorOptions options;
-  options.peers = peer_list(flags.peers);
-  options.listen = checked(common::parse_address(flags.listen), "--replication-listen");
+  options.peers = first_peers(flags);
+  options.listen = checked("--replication-listen", common::parse_address(flags.listen));
   options.secret = read_secret(flags.secret_file);
   options.sync_replicas = flags.sync_replicas;
   if (options.sync_replicas > options.peers.size()) {
-    throw BadFlag{"--sync-replicas: " + std::to_string(options.sync_replicas) +
-                  " is more than the " + std::to_string(options.peers.size()) + " in --peers"};
+    throw BadFlag("--sync-replicas: " + std::to_string(options.sync_replicas) +
+                  " is more than the " + std::to_string(options.peers.size()) + " peers");
   }
-  options.sync_timeout = checked(common::parse_duration(flags.sync_timeout), "--sync-timeout");
-  if (options.sync_timeout.count() == 0) throw BadFlag{"--sync-timeout: must be > 0"};
+  options.sync_timeout = checked("--sync-timeout", common::parse_duration(flags.sync_timeout));
+  if (options.sync_timeout.count() == 0) throw BadFlag("--sync-timeout: must be > 0");
   options.compact_interval = compact_interval(flags);
   return options;
 }
@@ -223,100 +224,133 @@ common::Result<std::unique_ptr<web::replication::Replicator>> start_replication(
   if (!options) return std::unique_ptr<web::replication::Replicator>();
   auto replicator = web::replication::Replicator::open(store, std::move(*options));
   if (!replicator) return replicator.error();
-  (*replicator)->start();
+  if (auto started = (*replicator)->start(); !started) return started.error();
   const std::string address = (*replicator)->local_address().to_string();
   std::cout << "replication listening on " << address << std::endl;
   common::log("replication: listening on ", address);
   return replicator;
 }
 
-// Runs until SIGINT or SIGTERM, then drains; SIGHUP (no configuration to reload) is ignored.
-int run(web::Server& server, common::Millis drain_timeout,
-        web::replication::Replicator* replicator) {
-  std::thread serving([&server] { server.serve(); });
-  const common::WatchdogPinger watchdog;  // pings until run returns, through the drain
-  int sig = 0;
-  while ((sig = common::wait_for_signal()) == SIGHUP) {
-    common::log("SIGHUP ignored: web_server has nothing to reload");
+// What the command line decides.
+struct Settings {
+  Flags flags;
+  ReplicationFlags replication_flags;
+  web::Config config;
+  common::Millis drain_timeout{};
+  common::Millis max_clock_skew{};
+  common::Millis lone_compact_interval{};
+  std::optional<web::replication::ReplicatorOptions> replication;
+};
+
+// Fills `settings` from the command line. Returns the exit status when main should stop: 0 after
+// --help, 2 after a bad flag (one line on stderr naming it).
+std::optional<int> parse_flags(int argc, char** argv, Settings& settings) {
+  CLI::App app{"web_server: a small HTTP/1.1 server, one thread per connection"};
+  add_flags(app, settings.flags);
+  add_replication_flags(app, settings.replication_flags);
+  try {
+    app.parse(argc, argv);
+    settings.config = to_config(settings.flags, settings.drain_timeout);
+    const ReplicationFlags& replication = settings.replication_flags;
+    settings.max_clock_skew =
+        checked("--max-clock-skew", common::parse_duration(replication.max_clock_skew));
+    settings.replication = replication_options(replication);
+    settings.lone_compact_interval = compact_interval(replication);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return common::startup_failure(kName, e.what(), common::kExitUsage);
+  } catch (const BadFlag& e) {
+    return common::startup_failure(kName, e.what(), common::kExitUsage);
   }
-  common::log("signal ", sig, ": stopping, draining connections");
-  common::log_if_failed(common::notify_stopping("draining connections"));
-  server.stop();
-  serving.join();
-  if (!server.drain(drain_timeout)) common::log("drain timed out; connections cut");
-  if (replicator != nullptr) replicator->stop();  // after the drain: the last writes go out too
-  return 0;
+  return std::nullopt;
+}
+
+// Everything that serves, declared in the order it is built: destroyed in reverse, the server
+// goes first and the lock on the data folder last.
+struct Running {
+  std::optional<Storage> storage;
+  std::unique_ptr<web::replication::Replicator> replicator;  // null without --peers
+  std::optional<web::store::Compactor> lone_compactor;       // without --peers
+  std::unique_ptr<web::Server> server;
+};
+
+// Binds, opens the store, wires replication (or the store's own compaction) and the server, and
+// starts accepting. Fails with the message for "web_server: ..." on stderr.
+common::Status start(Settings& settings, Running& running) {
+  // Bound before the store is opened: the default folder of a port-0 --listen names the port.
+  auto listener = web::Server::bind(settings.config.listen);
+  auto bound = listener ? common::local_address(*listener) : listener.error();
+  if (!bound) return bound.error();
+  auto storage = open_storage(data_folder(settings.flags, bound->port()), settings.max_clock_skew);
+  if (!storage) return storage.error();
+  running.storage.emplace(std::move(*storage));
+  web::store::Store& store = *running.storage->store;
+  // Replication is wired here, between opening the store and Server::open. Its Quorum is set
+  // whenever it runs, so that GET /replication shows the peers also with --sync-replicas 0.
+  auto replicator = start_replication(store, std::move(settings.replication));
+  if (!replicator) {
+    return common::Error{replicator.error().code,
+                         "--replication-listen: " + replicator.error().message};
+  }
+  running.replicator = std::move(*replicator);
+  // Without peers the store compacts itself; with them, the replicator proves what may go.
+  if (!running.replicator) {
+    running.lone_compactor.emplace(store, settings.lone_compact_interval,
+                                   [&store] { return web::store::Compactor::alone(store); });
+  }
+  web::Config& config = settings.config;
+  config.listener = std::move(*listener);
+  config.store = &store;
+  config.quorum = running.replicator.get();
+  auto server = web::Server::open(std::move(config));
+  if (!server) return server.error();
+  running.server = std::move(*server);
+  return running.server->start();
+}
+
+// SIGHUP: the peers file again. A file that cannot be read or parsed changes nothing.
+void reload_peers(const std::string& path, web::replication::Replicator* replicator) {
+  if (path.empty() || replicator == nullptr) {
+    common::log("SIGHUP ignored: web_server has no --peers-file to reload");
+    return;
+  }
+  auto peers = web::replication::read_peers_file(path);
+  auto changed = peers ? replicator->set_peers(*peers) : peers.error();
+  if (!changed) {
+    common::log("reload ", path, ": ", changed.error().message, "; nothing changed");
+    return;
+  }
+  common::log("reload ", path, ": ", *changed);
+}
+
+// Runs until SIGINT or SIGTERM, then drains; SIGHUP re-reads the peers file.
+void serve_until_shutdown(Running& running, const Settings& settings) {
+  web::Server& server = *running.server;
+  const std::string address = server.local_address().to_string();
+  std::cout << "listening on " << address << std::endl;
+  common::log("web_server ", server.name(), " serving on ", address);
+  common::log_if_failed(common::notify_ready("serving on " + address));
+  const common::WatchdogPinger watchdog;  // pings until this returns, through the drain
+  common::wait_for_shutdown(
+      [&] { reload_peers(settings.replication_flags.peers_file, running.replicator.get()); });
+  server.stop();  // ends idle keep-alive connections; the others close after their response
+  common::drain(settings.drain_timeout, [&server] { return server.open_connections(); });
+  server.close_connections();
+  // After the drain: the last writes go out too.
+  if (running.replicator) running.replicator->stop();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   common::block_shutdown_signals();  // before any thread, so that all inherit the mask
-  CLI::App app{"web_server: a small HTTP/1.1 server, one thread per connection"};
-  Flags flags;
-  add_flags(app, flags);
-  ReplicationFlags replication_flags;
-  add_replication_flags(app, replication_flags);
-  web::Config config;
-  common::Millis drain_timeout{};
-  common::Millis max_clock_skew{};
-  common::Millis lone_compact_interval{};
-  std::optional<web::replication::ReplicatorOptions> replication;
-  try {
-    app.parse(argc, argv);
-    config = to_config(flags, drain_timeout);
-    max_clock_skew =
-        checked(common::parse_duration(replication_flags.max_clock_skew), "--max-clock-skew");
-    replication = replication_options(replication_flags);
-    lone_compact_interval = compact_interval(replication_flags);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "web_server: %s\n", e.what());
-    return kBadFlag;
-  } catch (const BadFlag& e) {
-    std::fprintf(stderr, "web_server: %s\n", e.message.c_str());
-    return kBadFlag;
+  Settings settings;
+  if (const auto status = parse_flags(argc, argv, settings)) return *status;
+  Running running;
+  if (auto started = start(settings, running); !started) {
+    return common::startup_failure(kName, started.error().message);
   }
-  // Bound before the store is opened: the default folder of a port-0 --listen names the port.
-  auto listener = web::Server::bind(config.listen);
-  auto bound = listener ? common::local_address(*listener) : listener.error();
-  if (!bound) {
-    std::fprintf(stderr, "web_server: %s\n", bound.error().message.c_str());
-    return 1;
-  }
-  auto storage = open_storage(data_folder(flags, bound->port()), max_clock_skew);
-  if (!storage) {
-    std::fprintf(stderr, "web_server: %s\n", storage.error().message.c_str());
-    return 1;
-  }
-  config.listener = std::move(*listener);
-  config.store = storage->store.get();
-  // Replication is wired here, between opening the store and Server::open. Its Quorum is set
-  // whenever it runs, so that GET /replication shows the peers also with --sync-replicas 0.
-  auto replicator = start_replication(*storage->store, std::move(replication));
-  if (!replicator) {
-    std::fprintf(stderr, "web_server: --replication-listen: %s\n",
-                 replicator.error().message.c_str());
-    return 1;
-  }
-  config.quorum = replicator->get();
-  // Without peers the store compacts itself; with them, the replicator proves what may go.
-  std::optional<web::store::Compactor> lone_compactor;
-  if (!*replicator) {
-    web::store::Store& lone = *storage->store;
-    lone_compactor.emplace(lone, lone_compact_interval,
-                           [&lone] { return web::store::Compactor::alone(lone); });
-  }
-  auto server = web::Server::open(std::move(config));
-  if (!server) {
-    std::fprintf(stderr, "web_server: %s\n", server.error().message.c_str());
-    return 1;
-  }
-  std::cout << "listening on " << (*server)->local_address().to_string() << std::endl;
-  common::log("web_server ", (*server)->name(), " serving on ",
-              (*server)->local_address().to_string());
-  common::log_if_failed(
-      common::notify_ready("serving on " + (*server)->local_address().to_string()));
-  return run(**server, drain_timeout, replicator->get());
+  serve_until_shutdown(running, settings);
+  return 0;
 }

@@ -19,11 +19,20 @@ std::string html_escaped(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -49,8 +58,8 @@ std::string json_string(std::string_view text) {
 std::string landing_page(std::string_view name) {
   const std::string title = html_escaped(name);
   return "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
-         "</title></head>\n<body><h1>" + title +
-         "</h1>\n<p>This page was served by <b>" + title + "</b>.</p>\n"
+         "</title></head>\n<body><h1>" + title + "</h1>\n<p>This page was served by <b>" + title +
+         "</b>.</p>\n"
          "<p><a href=\"/health\">/health</a> &middot; <a href=\"/whoami\">/whoami</a> &middot; "
          "/ws (WebSocket echo)</p>\n</body></html>\n";
 }
@@ -112,13 +121,8 @@ std::optional<Response> Router::dynamic(std::string_view method, std::string_vie
   if (!KvApi::allows(allow, method)) return not_allowed(allow);
   Response response;
   response.kind = Response::Kind::api;
+  response.path = path;
   return response;
-}
-
-Response Router::answer(std::string_view method, std::string_view target,
-                        std::string_view body) const {
-  if (services_.kv == nullptr) return error_response(404);
-  return services_.kv->answer(method, target, body);
 }
 
 Response Router::fixed(std::string_view method, std::string_view content_type,
@@ -128,27 +132,6 @@ Response Router::fixed(std::string_view method, std::string_view content_type,
   response.content_type = content_type;
   response.body = body;
   return response;
-}
-
-Response error_response(int status) {
-  Response response;
-  response.status = status;
-  response.content_type = kText;
-  response.body = common::status_text(status);
-  return response;
-}
-
-std::string_view path_of(std::string_view target) {
-  if (target.empty()) return {};
-  if (target.front() != '/') {
-    const size_t scheme = target.find("://");
-    if (scheme == std::string_view::npos) return {};
-    const size_t slash = target.find('/', scheme + 3);
-    if (slash == std::string_view::npos) return "/";  // "http://host" names the root
-    target.remove_prefix(slash);
-  }
-  const size_t query = target.find_first_of("?#");
-  return query == std::string_view::npos ? target : target.substr(0, query);
 }
 
 }  // namespace web

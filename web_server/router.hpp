@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "web_server/request_target.hpp"
+#include "web_server/response.hpp"
 #include "web_server/static_files.hpp"
 
 namespace web {
@@ -21,23 +23,6 @@ class KvApi;
 namespace live {
 class Hub;
 }
-
-struct Response {
-  // fixed and file answer at once; websocket and live upgrade the connection; api asks the
-  // connection to read the body and call Router::answer.
-  enum class Kind { fixed, file, websocket, live, api };
-  Kind kind = Kind::fixed;
-  int status = 200;
-  std::string_view content_type;
-  std::string_view body;   // for fixed: static text or text the Router owns
-  std::string_view allow;  // the Allow field of a 405
-  StaticFile file;         // for file
-  // For answers built per request (empty, so allocation-free, on the static paths):
-  std::string owned_body;  // sent instead of `body` when not empty
-  std::string headers;     // extra header lines, each "Name: value\r\n"
-
-  std::string_view payload() const { return owned_body.empty() ? body : owned_body; }
-};
 
 // The routes backed by the store; each null when the server has none.
 struct Services {
@@ -52,8 +37,6 @@ class Router {
 
   // Decided from the method and target alone; never allocates for fixed and file answers.
   Response route(std::string_view method, std::string_view target) const;
-  // The answer to a request route() gave Kind::api, once its body has been read.
-  Response answer(std::string_view method, std::string_view target, std::string_view body) const;
 
   const std::string& name() const { return name_; }
   const Services& services() const { return services_; }
@@ -68,12 +51,5 @@ class Router {
   std::string landing_page_;
   std::string whoami_;
 };
-
-// A short response for an error status, its body the status text.
-Response error_response(int status);
-
-// The path of a request target: origin-form up to '?', or the path of an absolute-form target
-// ("http://host/a?b" -> "/a"). Empty for other forms ("*", "host:443").
-std::string_view path_of(std::string_view target);
 
 }  // namespace web

@@ -21,7 +21,7 @@ common::Result<std::unique_ptr<Server>> Server::open(Config config) {
   Server* self = server.get();
   common::TcpServer::Options options;
   options.max_connections = config.max_connections;
-  // The handler runs only in serve(), after open() has set everything it reads.
+  // The handler runs only after start(), once open() has set everything it reads.
   auto tcp = common::TcpServer::open(std::move(config.listener), options,
                                      [self](const common::Fd& client, const common::Address&) {
                                        serve_connection(client, *self->router_, self->limits_,
@@ -35,29 +35,26 @@ common::Result<std::unique_ptr<Server>> Server::open(Config config) {
   if (config.store != nullptr) {
     server->kv_ = std::make_unique<KvApi>(*config.store, config.quorum);
     server->hub_ = std::make_shared<live::Hub>(config.live);
-    config.store->add_listener([hub = server->hub_](const store::Change& change, bool won) {
-      hub->publish(change, won);
-    });
+    config.store->add_listener(
+        [hub = server->hub_](const store::Change& change, bool won) { hub->publish(change, won); });
     services = {server->kv_.get(), server->hub_.get()};
   }
   server->router_ = std::make_unique<Router>(name, std::move(config.files), services);
   return server;
 }
 
-void Server::serve() { tcp_->serve(); }
+common::Status Server::start() { return tcp_->start(); }
 
 void Server::stop() {
   stopping_.store(true);
   tcp_->stop();
-}
-
-bool Server::drain(common::Millis timeout) {
   // SHUT_RD makes a read between requests return end-of-file, so idle keep-alive connections
   // end now, while a response being written still goes out whole.
   tcp_->shutdown_connections(SHUT_RD);
-  if (tcp_->wait_idle(timeout)) return true;
-  tcp_->shutdown_connections(SHUT_RDWR);
-  return false;
 }
+
+size_t Server::open_connections() const { return tcp_->open_connections(); }
+
+void Server::close_connections() { tcp_->shutdown_connections(SHUT_RDWR); }
 
 }  // namespace web

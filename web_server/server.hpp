@@ -29,7 +29,7 @@ struct Config {
   // A socket from Server::bind, for a caller that needs the real port of a port-0 `listen` first
   // (main names the default data folder after it); when not valid, open() binds `listen` itself.
   common::Fd listener;
-  std::string name;        // X-Backend and the landing page; empty -> the listening address
+  std::string name;  // X-Backend and the landing page; empty -> the listening address
   std::optional<StaticFiles> files;  // the web app folder, if any
   size_t max_connections = 10000;
   ConnectionLimits limits;
@@ -43,20 +43,23 @@ struct Config {
 class Server {
  public:
   // Binds and listens as the server does; fails with e.g. "bind 127.0.0.1:80: Permission
-  // denied". Connections wait in the backlog until serve().
+  // denied". Connections wait in the backlog until start().
   static common::Result<common::Fd> bind(const common::Address& address);
-  // Binds (unless config.listener is set) and builds everything serve() needs.
+  // Binds (unless config.listener is set) and builds everything start() needs.
   static common::Result<std::unique_ptr<Server>> open(Config config);
 
   common::Address local_address() const { return tcp_->local_address(); }
   const std::string& name() const { return router_->name(); }
 
-  void serve();  // the accept loop; returns after stop()
-  void stop();   // thread-safe; from now on every response says Connection: close
-
-  // After stop(): ends idle keep-alive connections at once, gives requests in flight up to
-  // `timeout` to finish, then cuts whatever is left. True when everything finished in time.
-  bool drain(common::Millis timeout);
+  // Starts accepting on the server's own threads and returns. Fails with the pthread_create
+  // error.
+  common::Status start();
+  // Begins the drain; thread-safe. Takes the connections in the backlog, closes the listener,
+  // ends idle keep-alive connections at once, and from now on every response says
+  // Connection: close, so that each connection ends after the request it serves.
+  void stop();
+  size_t open_connections() const;
+  void close_connections();  // after the drain: cuts whatever is left
 
  private:
   Server() = default;

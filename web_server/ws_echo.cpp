@@ -18,16 +18,6 @@ constexpr size_t kReadBytes = 64 * 1024;
 constexpr common::Millis kLingerTime{1000};
 constexpr size_t kLingerBytes = 1024 * 1024;
 
-void append_frame(std::string& out, ws::Opcode opcode, std::string_view payload) {
-  ws::append_frame_header(out, opcode, true, payload.size());
-  out.append(payload);
-}
-
-void append_close(std::string& out, uint16_t code) {
-  const char payload[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
-  append_frame(out, ws::Opcode::close, std::string_view(payload, 2));
-}
-
 }  // namespace
 
 size_t EchoSession::feed(std::string_view input, std::string& out) {
@@ -51,19 +41,29 @@ size_t EchoSession::feed(std::string_view input, std::string& out) {
       used += frame_.size;
       if (ws::is_control(frame_.opcode)) control_.clear();
     }
-    std::string& payload = ws::is_control(frame_.opcode) ? control_ : message_;
-    const size_t take = static_cast<size_t>(
-        std::min<uint64_t>(frame_.payload_length - frame_read_, input.size() - used));
-    const size_t at = payload.size();
-    payload.append(input.substr(used, take));
-    ws::apply_mask(payload.data() + at, take, frame_.mask, frame_read_);
-    frame_read_ += take;
-    used += take;
-    if (frame_read_ < frame_.payload_length) break;  // the rest of the payload is still to come
+    used += take_payload(input.substr(used), out);
+    if (finished_ || frame_read_ < frame_.payload_length) break;  // or the rest is still to come
     in_frame_ = false;
     finish_frame(out);
   }
   return used;
+}
+
+// Unmasks what input holds of the frame's payload onto the message (or control frame) and
+// returns the bytes taken. Text is checked as it comes: a piece that cannot begin valid UTF-8
+// fails the message at once (1007) rather than when its last fragment arrives.
+size_t EchoSession::take_payload(std::string_view input, std::string& out) {
+  const bool control = ws::is_control(frame_.opcode);
+  std::string& payload = control ? control_ : message_;
+  const auto take =
+      static_cast<size_t>(std::min<uint64_t>(frame_.payload_length - frame_read_, input.size()));
+  const size_t at = payload.size();
+  payload.append(input.substr(0, take));
+  ws::apply_mask(payload.data() + at, take, frame_.mask, frame_read_);
+  frame_read_ += take;
+  const bool text = !control && message_opcode_ == ws::Opcode::text;
+  if (text && !utf8_.feed(std::string_view(payload).substr(at))) close(ws::kInvalidPayload, out);
+  return take;
 }
 
 uint16_t EchoSession::check_sequence(const ws::FrameHeader& header) {
@@ -77,15 +77,21 @@ uint16_t EchoSession::check_sequence(const ws::FrameHeader& header) {
     in_message_ = true;
     message_opcode_ = header.opcode;
     message_.clear();
+    utf8_ = {};
   }
   return 0;
 }
 
 void EchoSession::finish_frame(std::string& out) {
   switch (frame_.opcode) {
-    case ws::Opcode::ping: append_frame(out, ws::Opcode::pong, control_); break;
-    case ws::Opcode::pong: break;  // an unsolicited pong needs no answer
-    case ws::Opcode::close: answer_close(out); break;
+    case ws::Opcode::ping:
+      ws::append_frame(out, ws::Opcode::pong, control_);
+      break;
+    case ws::Opcode::pong:
+      break;  // an unsolicited pong needs no answer
+    case ws::Opcode::close:
+      answer_close(out);
+      break;
     default:
       if (frame_.fin) finish_message(out);
   }
@@ -93,11 +99,11 @@ void EchoSession::finish_frame(std::string& out) {
 
 void EchoSession::finish_message(std::string& out) {
   in_message_ = false;
-  if (message_opcode_ == ws::Opcode::text && !ws::valid_utf8(message_)) {
+  if (message_opcode_ == ws::Opcode::text && !utf8_.complete()) {
     close(ws::kInvalidPayload, out);
     return;
   }
-  append_frame(out, message_opcode_, message_);
+  ws::append_frame(out, message_opcode_, message_);
   if (message_.capacity() > kKeptCapacity) {
     std::string().swap(message_);
   } else {
@@ -105,26 +111,13 @@ void EchoSession::finish_message(std::string& out) {
   }
 }
 
-// The reply to a peer's close frame: an empty one for an empty one, otherwise the same code.
 void EchoSession::answer_close(std::string& out) {
-  if (control_.empty()) {
-    append_frame(out, ws::Opcode::close, {});
-    finished_ = answered_close_ = true;
-    return;
-  }
-  if (control_.size() == 1) return close(ws::kProtocolError, out);
-  const auto code = static_cast<uint16_t>((static_cast<uint8_t>(control_[0]) << 8) |
-                                          static_cast<uint8_t>(control_[1]));
-  if (!ws::valid_close_code(code)) return close(ws::kProtocolError, out);
-  if (!ws::valid_utf8(std::string_view(control_).substr(2))) {
-    return close(ws::kInvalidPayload, out);
-  }
-  close(code, out);
-  answered_close_ = true;
+  answered_close_ = ws::append_close_answer(out, control_);
+  finished_ = true;
 }
 
 void EchoSession::close(uint16_t code, std::string& out) {
-  append_close(out, code);
+  ws::append_close(out, code);
   finished_ = true;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/fd.hpp"
+#include "common/utf8.hpp"
 #include "common/websocket.hpp"
 
 namespace web {
@@ -35,6 +36,7 @@ class EchoSession {
  private:
   // Checks a data frame against the message in progress; 0 when it may go on.
   uint16_t check_sequence(const common::ws::FrameHeader& header);
+  size_t take_payload(std::string_view input, std::string& out);
   void finish_frame(std::string& out);
   void finish_message(std::string& out);
   void answer_close(std::string& out);
@@ -47,8 +49,9 @@ class EchoSession {
   uint64_t frame_read_ = 0;  // payload bytes of frame_ read so far
   bool in_message_ = false;  // a data frame without FIN was read
   common::ws::Opcode message_opcode_ = common::ws::Opcode::binary;
-  std::string message_;  // unmasked payload of the message in progress
-  std::string control_;  // unmasked payload of the control frame being read
+  std::string message_;         // unmasked payload of the message in progress
+  common::Utf8Validator utf8_;  // of message_, when it is text
+  std::string control_;         // unmasked payload of the control frame being read
 };
 
 // Runs an EchoSession on the connection until it finishes, the peer goes, or a read times out

@@ -6,12 +6,11 @@
 
 #include "common/http_message.hpp"
 #include "common/http_parser.hpp"
+#include "common/stream.hpp"
 
 namespace lb {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 AdminRead refuse(int status, std::string_view why) {
   return {std::nullopt, error_response(status, why)};
@@ -24,9 +23,22 @@ int hex_digit(char c) {
   return -1;
 }
 
-// The request parsed from `buffer`, whose first `head_size` bytes are its head.
-AdminRead request_from(const common::RequestHead& head, const std::string& buffer,
-                       size_t head_size) {
+AdminRead read_failure(common::ReadEnd end, std::string_view reason, common::HttpError error) {
+  switch (end) {
+    case common::ReadEnd::timed_out:
+      return refuse(408, "request timed out");
+    case common::ReadEnd::invalid:
+      return refuse(common::status_for(error), reason);
+    case common::ReadEnd::complete:
+    case common::ReadEnd::closed:
+    case common::ReadEnd::failed:
+      break;
+  }
+  return {};
+}
+
+// The request whose head is `head`, with its path and query split out.
+AdminRead request_from(const common::RequestHead& head) {
   AdminRequest request;
   request.method = std::string(head.method);
   const std::string_view target = head.target;
@@ -36,46 +48,34 @@ AdminRead request_from(const common::RequestHead& head, const std::string& buffe
   request.path = std::move(*path);
   if (mark != std::string_view::npos) request.query = std::string(target.substr(mark + 1));
   request.authorization = std::string(head.headers.get("authorization").value_or(""));
-  request.body = buffer.substr(head_size);
   return {std::move(request), std::nullopt};
 }
 
 }  // namespace
 
-AdminRead read_admin_request(const common::Fd& client, common::Millis timeout) {
-  if (!common::set_io_timeouts(client, timeout, timeout)) return {};
-  const auto deadline = Clock::now() + timeout;
-  const common::HttpLimits limits;
-  std::string buffer;
-  char chunk[4096];
-  std::optional<size_t> head_size;
-  uint64_t body_size = 0;
+AdminRead read_admin_request(common::Stream& client, common::Millis timeout) {
+  const auto deadline = common::Clock::now() + timeout;
   common::RequestHead head;
-  for (;;) {
-    if (!head_size) {
-      const auto parsed = common::parse_request_head(buffer, limits, head);
-      if (parsed.state == common::ParseState::error) {
-        return refuse(common::status_for(parsed.error), parsed.reason);
-      }
-      if (parsed.state == common::ParseState::complete) {
-        const common::BodyFraming framing = common::request_body_framing(head);
-        if (framing.error != common::HttpError::none) return refuse(400, framing.reason);
-        if (framing.kind == common::BodyKind::chunked) return refuse(411, "send a Content-Length");
-        if (framing.length > kMaxAdminBody) return refuse(413, "body over 64 KiB");
-        head_size = parsed.consumed;
-        body_size = framing.length;
-      }
-    }
-    if (head_size && buffer.size() >= *head_size + body_size) {
-      buffer.resize(*head_size + body_size);
-      return request_from(head, buffer, *head_size);
-    }
-    if (Clock::now() >= deadline) return refuse(408, "request timed out");
-    auto n = common::recv_some(client, chunk, sizeof chunk);
-    if (!n && n.error().code == common::Errc::timed_out) return refuse(408, "request timed out");
-    if (!n || *n == 0) return {};
-    buffer.append(chunk, *n);
+  const common::HeadRead read = client.read_head(head, common::HttpLimits{}, {deadline, {}});
+  if (read.end != common::ReadEnd::complete) {
+    return read_failure(read.end, read.reason, read.error);
   }
+  const common::BodyFraming framing = common::request_body_framing(head);
+  if (framing.error != common::HttpError::none) return refuse(400, framing.reason);
+  if (framing.kind == common::BodyKind::chunked) return refuse(411, "send a Content-Length");
+  if (framing.length > kMaxAdminBody) return refuse(413, "body over 64 KiB");
+  AdminRead got = request_from(head);  // copies: reading the body moves the head's bytes
+  client.consume(read.size);
+  if (!got.request) return got;
+  const auto left = std::chrono::ceil<common::Millis>(deadline - common::Clock::now());
+  if (left.count() <= 0) return refuse(408, "request timed out");
+  std::string& body = got.request->body;
+  const common::BodyRead body_read = client.read_body(
+      framing, kMaxAdminBody, {.grace = left}, [&body](std::string_view run) { body.append(run); });
+  if (body_read.end != common::ReadEnd::complete) {
+    return read_failure(body_read.end, body_read.reason, body_read.error);
+  }
+  return got;
 }
 
 std::string to_wire(const AdminResponse& response) {

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/fd.hpp"
 #include "common/socket.hpp"
+#include "common/stream.hpp"
 
 namespace lb {
 
@@ -29,13 +29,14 @@ struct AdminResponse {
 
 inline constexpr size_t kMaxAdminBody = 64 * 1024;
 
-// Reads one request within `timeout`. On a request that cannot be served, the response to send
-// (400, 408, 413, 431...); nullopt response and nullopt request when the client closed first.
+// Reads one request from `client` within `timeout`. On a request that cannot be served, the
+// response to send (400, 408, 413, 431...); nullopt response and nullopt request when the client
+// closed first.
 struct AdminRead {
   std::optional<AdminRequest> request;
   std::optional<AdminResponse> refusal;
 };
-AdminRead read_admin_request(const common::Fd& client, common::Millis timeout);
+AdminRead read_admin_request(common::Stream& client, common::Millis timeout);
 
 // The whole response: status line, Content-Type, Content-Length, Cache-Control: no-store,
 // Connection: close, the extra headers, the body.

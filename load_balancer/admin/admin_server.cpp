@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "common/log.hpp"
+#include "common/transport.hpp"
 #include "load_balancer/admin/admin_http.hpp"
 #include "load_balancer/admin/assets.hpp"
 #include "load_balancer/admin/routes.hpp"
@@ -14,6 +15,9 @@ namespace {
 
 constexpr common::Millis kRequestTimeout{10000};
 constexpr size_t kMaxAdminConnections = 64;  // dashboards and scrapers, not traffic
+// A head of the parser's default limit plus the largest body, and the byte that shows a head
+// too long.
+constexpr size_t kRequestBuffer = common::HttpLimits{}.max_head_bytes + kMaxAdminBody + 1;
 
 constexpr std::string_view kEventStreamHead =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
@@ -37,7 +41,7 @@ common::Result<std::unique_ptr<AdminServer>> AdminServer::open(const AdminOption
   if (!server) return server.error();
   admin->server_ = std::move(*server);
   admin->sampler_.sample(balancer.pool().backends(), Sampler::Clock::now());
-  admin->serving_ = std::jthread([raw = admin.get()] { raw->server_->serve(); });
+  if (auto started = admin->server_->start(); !started) return started.error();
   admin->sampling_ =
       std::jthread([raw = admin.get()](std::stop_token stop) { raw->sample_every_second(stop); });
   return admin;
@@ -51,7 +55,6 @@ AdminServer::~AdminServer() {
   sampled_.notify_all();
   sampling_ = {};  // requests stop and joins
   server_->stop();
-  serving_ = {};
   server_->shutdown_connections(SHUT_RDWR);  // the server's destructor then joins its threads
 }
 
@@ -80,9 +83,13 @@ uint64_t AdminServer::next_sample(uint64_t seen) {
 }
 
 void AdminServer::serve_connection(const common::Fd& client, const common::Address& peer) {
-  AdminRead read = read_admin_request(client, kRequestTimeout);
+  common::PlainSocket socket(client);
+  if (!socket.set_timeouts(kRequestTimeout, kRequestTimeout)) return;
+  common::Stream stream(4096, kRequestBuffer);
+  stream.attach(socket, kRequestTimeout);
+  AdminRead read = read_admin_request(stream, kRequestTimeout);
   if (read.refusal) {
-    (void)common::send_all(client, to_wire(*read.refusal));
+    (void)stream.write(to_wire(*read.refusal));
     return;
   }
   if (!read.request) return;
@@ -93,24 +100,24 @@ void AdminServer::serve_connection(const common::Fd& client, const common::Addre
                         read.request->path, ": 401 (missing or wrong token)");
   }
   if (routed.events) {
-    stream_events(client);
+    stream_events(stream);
     return;
   }
-  (void)common::send_all(client, to_wire(routed.response));
+  (void)stream.write(to_wire(routed.response));
 }
 
 // One snapshot at once, then one after each sample, until the client goes or the server stops.
-void AdminServer::stream_events(const common::Fd& client) {
-  if (!common::send_all(client, kEventStreamHead)) return;
+void AdminServer::stream_events(common::Stream& client) {
+  if (!client.write(kEventStreamHead)) return;
   uint64_t seen = 0;
   {
     std::lock_guard lock(mutex_);
     seen = samples_;
   }
   do {
-    const auto stats =
+    const std::string stats =
         stats_json(balancer_.pool(), balancer_.proxy_stats(), sampler_, /*with_history=*/true);
-    if (!common::send_all(client, {"data: ", stats.dump(), "\n\n"})) return;
+    if (!client.write({"data: ", stats, "\n\n"})) return;
     seen = next_sample(seen);
   } while (seen != 0);
 }

@@ -14,6 +14,7 @@
 #include "common/address.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "common/stream.hpp"
 #include "common/tcp_server.hpp"
 #include "load_balancer/admin/auth.hpp"
 #include "load_balancer/admin/sampler.hpp"
@@ -41,7 +42,7 @@ class AdminServer {
  private:
   AdminServer(const AdminOptions& options, Balancer& balancer);
   void serve_connection(const common::Fd& client, const common::Address& peer);
-  void stream_events(const common::Fd& client);
+  void stream_events(common::Stream& client);
   void sample_every_second(std::stop_token stop);
   // Waits until the sample after `seen` is taken (returns its number) or the server stops (0).
   uint64_t next_sample(uint64_t seen);
@@ -56,7 +57,6 @@ class AdminServer {
   uint64_t samples_ = 0;
   bool stopping_ = false;
   std::unique_ptr<common::TcpServer> server_;
-  std::jthread serving_;   // runs server_->serve()
   std::jthread sampling_;  // last: stopped and joined first
 };
 

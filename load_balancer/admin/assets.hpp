@@ -1,5 +1,6 @@
-// The dashboard's files, compiled into the binary (no external assets): each is a raw string
-// literal in its own *_asset.cpp.
+// The dashboard's files, compiled into the binary (no external assets): they are kept as
+// themselves in load_balancer/admin/assets/ and turned into byte arrays at build time
+// (cmake/embed_asset.cmake), so an edit to one is an edit to what is served.
 #pragma once
 
 #include <string>

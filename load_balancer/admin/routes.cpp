@@ -56,9 +56,7 @@ common::Result<BackendSpec> spec_from_body(const std::string& body) {
 
 AdminResponse backends_collection(const AdminRequest& request, AdminContext& context) {
   if (request.method == "GET") {
-    const auto stats =
-        stats_json(context.balancer.pool(), context.balancer.proxy_stats(), context.sampler, false);
-    return json_response(200, stats["backends"].dump());
+    return json_response(200, backends_json(context.balancer.pool(), context.sampler));
   }
   if (request.method != "POST") return not_allowed("GET, POST");
   auto spec = spec_from_body(request.body);
@@ -76,8 +74,7 @@ AdminResponse backend_item(const AdminRequest& request, std::string_view rest,
     if (request.method != "GET") return not_allowed("GET, DELETE");
     const auto backend = context.balancer.pool().find(name);
     if (!backend) return error_response(404, std::string(name) + ": no such backend");
-    return json_response(200,
-                         backend_json(*backend, context.sampler.rates(*backend), false).dump());
+    return json_response(200, backend_json(*backend, context.sampler.rates(*backend)));
   }
   const std::string_view action = rest.substr(slash + 1);
   AdminState state = AdminState::active;
@@ -115,8 +112,8 @@ Routed route(const AdminRequest& request, AdminContext& context) {
     return {{}, true};
   }
   if (path == "/stats") {
-    const auto stats = stats_json(balancer.pool(), balancer.proxy_stats(), context.sampler, false);
-    return get_only(request, json_response(200, stats.dump()));
+    return get_only(request, json_response(200, stats_json(balancer.pool(), balancer.proxy_stats(),
+                                                           context.sampler, false)));
   }
   if (path == "/metrics") {
     return get_only(request, {200,

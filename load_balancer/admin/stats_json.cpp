@@ -1,5 +1,6 @@
 #include "load_balancer/admin/stats_json.hpp"
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace lb {
@@ -10,10 +11,8 @@ int64_t epoch_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-}  // namespace
-
-nlohmann::json backend_json(const Backend& backend, const Sampler::Rates& rates,
-                            bool with_history) {
+nlohmann::json backend_object(const Backend& backend, const Sampler::Rates& rates,
+                              bool with_history) {
   const BackendCounters counters = backend.stats().snapshot();
   nlohmann::json responses = nlohmann::json::object();
   for (size_t i = 0; i < counters.classes.size(); ++i) {
@@ -40,18 +39,34 @@ nlohmann::json backend_json(const Backend& backend, const Sampler::Rates& rates,
   return out;
 }
 
-nlohmann::json stats_json(const BackendPool& pool, const ProxyStats& proxy, const Sampler& sampler,
-                          bool with_history, std::chrono::system_clock::time_point now) {
+nlohmann::json backends_array(const BackendPool& pool, const Sampler& sampler, bool with_history) {
   nlohmann::json backends = nlohmann::json::array();
   for (const auto& backend : pool.backends()) {
-    backends.push_back(backend_json(*backend, sampler.rates(*backend), with_history));
+    backends.push_back(backend_object(*backend, sampler.rates(*backend), with_history));
   }
+  return backends;
+}
+
+}  // namespace
+
+std::string stats_json(const BackendPool& pool, const ProxyStats& proxy, const Sampler& sampler,
+                       bool with_history, std::chrono::system_clock::time_point now) {
   nlohmann::json errors = nlohmann::json::object();
-  for (const int status : ProxyStats::kStatuses)
+  for (const int status : ProxyStats::kStatuses) {
     errors[std::to_string(status)] = proxy.errors(status);
-  return {{"time_ms", epoch_ms(now)},
-          {"proxy_errors", std::move(errors)},
-          {"backends", std::move(backends)}};
+  }
+  const nlohmann::json stats = {{"time_ms", epoch_ms(now)},
+                                {"proxy_errors", std::move(errors)},
+                                {"backends", backends_array(pool, sampler, with_history)}};
+  return stats.dump();
+}
+
+std::string backends_json(const BackendPool& pool, const Sampler& sampler) {
+  return backends_array(pool, sampler, false).dump();
+}
+
+std::string backend_json(const Backend& backend, const Sampler::Rates& rates) {
+  return backend_object(backend, rates, false).dump();
 }
 
 }  // namespace lb

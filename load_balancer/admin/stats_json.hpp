@@ -7,10 +7,11 @@
 //                  "failures": 0, "retries": 0, "requests_per_s": 2.0, "error_rate": 0.0,
 //                  "p99_ms": 1.2, "last_change_ms": ..., "history": [...]}, ...]}
 // ("history", the requests/s of the last five minutes, only when asked for: the dashboard.)
+// Each function returns the JSON text, so that the JSON library stays inside stats_json.cpp.
 #pragma once
 
 #include <chrono>
-#include <nlohmann/json.hpp>
+#include <string>
 
 #include "load_balancer/admin/sampler.hpp"
 #include "load_balancer/backend.hpp"
@@ -19,10 +20,14 @@
 
 namespace lb {
 
-nlohmann::json backend_json(const Backend& backend, const Sampler::Rates& rates, bool with_history);
-
-nlohmann::json stats_json(
+std::string stats_json(
     const BackendPool& pool, const ProxyStats& proxy, const Sampler& sampler, bool with_history,
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+// The "backends" array of stats_json alone, without history (GET /backends).
+std::string backends_json(const BackendPool& pool, const Sampler& sampler);
+
+// One backend's object of that array (GET /backends/ADDR).
+std::string backend_json(const Backend& backend, const Sampler::Rates& rates);
 
 }  // namespace lb

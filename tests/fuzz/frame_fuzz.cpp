@@ -48,7 +48,9 @@ void fuzz_payloads(std::string_view payload) {
   if (const auto summary = decode_summary(payload)) {
     check(decode_summary(encode(*summary)) == summary);
   }
-  if (const auto progress = decode_progress(payload)) check(encode(*progress) == payload);
+  if (const auto progress = decode_progress(payload)) {
+    check(decode_progress(encode(*progress)) == progress);
+  }
   if (const auto skip = decode_skip(payload)) check(encode(*skip) == payload);
 }
 

@@ -1,11 +1,13 @@
-// The admin dashboard in a real headless Chromium (tests/browser/cdp.py): a backend killed shows
-// as down within 2 seconds, and as up again once it is back.
+// The admin dashboard: the page served is the files in load_balancer/admin/assets/ put together,
+// and in a real headless Chromium (tests/browser/cdp.py) a backend killed shows as down within
+// 2 seconds, and as up again once it is back.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +36,30 @@ std::string browser_missing() {
 std::string row_is(const std::string& backend, const std::string& state) {
   return "(document.querySelector('tr[data-backend=\"" + backend + "\"]') || {dataset: {}})" +
          ".dataset.state === '" + state + "'";
+}
+
+std::string asset(const std::string& name) {
+  std::ifstream in(std::string(SUITE_SOURCE_DIR) + "/load_balancer/admin/assets/" + name,
+                   std::ios::binary);
+  EXPECT_TRUE(in) << name;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void put(std::string& page, const std::string& marker, const std::string& content) {
+  const size_t at = page.find(marker);
+  ASSERT_NE(at, std::string::npos) << marker;
+  page.replace(at, marker.size(), content);
+}
+
+TEST(DashboardTest, ServesTheAssetFilesByteForByte) {
+  auto servers = start_web_servers(1);
+  auto balancer = start_admin_balancer({"--backends", backends_flag(servers)});
+  std::string expected = asset("dashboard.html");
+  put(expected, "/*STYLE*/", asset("dashboard.css"));
+  put(expected, "/*SCRIPT*/", asset("dashboard.js"));
+  const std::string response = admin_request(balancer->admin, "GET", "/");
+  EXPECT_EQ(status_of(response), 200) << response;
+  EXPECT_EQ(body_of(response), expected);
 }
 
 TEST(DashboardTest, ShowsABackendDownWithinTwoSecondsAndUpAgain) {

@@ -180,19 +180,53 @@ Ran run(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
   return ran;
 }
 
+namespace {
+
+// A connection to host_port with both timeouts `timeout` and `first` sent on it; invalid when
+// any of that failed.
+common::Fd connect_and_send(std::string_view host_port, std::string_view first,
+                            std::chrono::milliseconds timeout) {
+  auto address = common::parse_address(host_port);
+  if (!address) return {};
+  auto fd = common::connect_tcp(*address, timeout);
+  if (!fd) return {};
+  (void)common::set_io_timeouts(*fd, timeout, timeout);
+  if (!common::send_all(*fd, first)) return {};
+  return std::move(*fd);
+}
+
+}  // namespace
+
 std::string exchange(std::string_view host_port, std::string_view request,
                      std::chrono::milliseconds timeout) {
-  auto address = common::parse_address(host_port);
-  if (!address) return "";
-  auto fd = common::connect_tcp(*address, timeout);
+  const common::Fd fd = connect_and_send(host_port, request, timeout);
   if (!fd) return "";
-  (void)common::set_io_timeouts(*fd, timeout, timeout);
-  if (!common::send_all(*fd, request)) return "";
   std::string response;
   char buf[8192];
   auto deadline = Clock::now() + timeout;
   while (remaining_ms(deadline) > 0) {
-    auto n = common::recv_some(*fd, buf, sizeof buf);
+    auto n = common::recv_some(fd, buf, sizeof buf);
+    if (!n || *n == 0) break;
+    response.append(buf, *n);
+  }
+  return response;
+}
+
+std::string trickle_body(std::string_view host_port, std::string_view head,
+                         std::chrono::milliseconds every, std::chrono::milliseconds bound) {
+  const common::Fd fd = connect_and_send(host_port, head, bound);
+  if (!fd) return "";
+  const auto deadline = Clock::now() + bound;
+  std::string response;
+  char buf[8192];
+  while (remaining_ms(deadline) > 0) {
+    pollfd p{fd.get(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(every.count()));
+    if (ready == 0) {
+      if (!common::send_all(fd, "x")) break;
+      continue;
+    }
+    auto n = common::recv_some(fd, buf, sizeof buf);
     if (!n || *n == 0) break;
     response.append(buf, *n);
   }

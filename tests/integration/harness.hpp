@@ -37,8 +37,7 @@ class Process {
   std::string wait_listening(std::chrono::milliseconds timeout = 30s);
   // Reads stdout until a line that starts with `prefix` and returns the rest of that line, or ""
   // if the process exited or `timeout` passed first.
-  std::string wait_prefixed_line(std::string_view prefix,
-                                 std::chrono::milliseconds timeout = 30s);
+  std::string wait_prefixed_line(std::string_view prefix, std::chrono::milliseconds timeout = 30s);
   // Reads stdout until it holds the whole line `line`; false if the process exited or `timeout`
   // passed first.
   bool wait_line(std::string_view line, std::chrono::milliseconds timeout = 30s);
@@ -73,6 +72,10 @@ Ran run(std::vector<std::string> argv, std::chrono::milliseconds timeout = 120s)
 // Connects to host_port, sends `request`, reads until the peer closes or `timeout` passes.
 std::string exchange(std::string_view host_port, std::string_view request,
                      std::chrono::milliseconds timeout = 10s);
+// Connects to host_port, sends `head`, then a body byte every `every` until the peer answers;
+// returns what it sent until it closed or `bound` passed.
+std::string trickle_body(std::string_view host_port, std::string_view head,
+                         std::chrono::milliseconds every, std::chrono::milliseconds bound);
 // The status code of the first response in `response`, or 0.
 int status_of(std::string_view response);
 // A simple GET request for `path` with Connection: close.

@@ -302,6 +302,24 @@ INSTANTIATE_TEST_SUITE_P(HttpModeTest, HttpModeSlowlorisTest, testing::Bool(),
                            return param.param ? "Trickled" : "Stalled";
                          });
 
+// A request body whose every byte comes within --client-timeout still gets 408 once its rate
+// stays below the minimum past --client-timeout, and the balancer serves others meanwhile.
+TEST(HttpModeTest, BodyTricklingBelowTheMinimumRateGets408) {
+  auto servers = start_web_servers(1);
+  harness::Process balancer = start_balancer(servers[0]->address, {"--client-timeout", "1s"});
+  const std::string address = balancer.wait_listening();
+  ASSERT_FALSE(address.empty()) << balancer.err();
+  std::string response;
+  std::thread slow([&] {
+    response = harness::trickle_body(
+        address, "PUT /kv/slow HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n", 200ms,
+        20s);
+  });
+  EXPECT_EQ(harness::status_of(harness::exchange(address, harness::get_request("/health"))), 200);
+  slow.join();
+  EXPECT_EQ(harness::status_of(response), 408) << response;
+}
+
 // ---- Backends that fail the proxy ----
 
 // Reads a request head (up to its blank line) from a backend's accepted connection; "" when the

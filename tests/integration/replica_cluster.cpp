@@ -36,8 +36,8 @@ Cluster::~Cluster() {
 }
 
 Node& Cluster::add(const std::string& name) {
-  nodes_.push_back(
-      Node{name, free_address(), free_address(), root_ + "/" + name, {}, {}, secret_, {}, nullptr});
+  nodes_.push_back(Node{
+      name, free_address(), free_address(), root_ + "/" + name, {}, {}, secret_, {}, {}, nullptr});
   return nodes_.back();
 }
 
@@ -64,8 +64,13 @@ void Cluster::start(size_t i) {
   if (!node.env.empty()) argv.push_back("/usr/bin/env");
   argv.insert(argv.end(), node.env.begin(), node.env.end());
   argv.insert(argv.end(), {exe("web_server"), "--listen", node.http, "--name", node.name,
-                           "--data-dir", node.dir, "--replication-listen", node.repl, "--peers",
-                           peers, "--cluster-secret-file", node.secret_file});
+                           "--data-dir", node.dir, "--replication-listen", node.repl,
+                           "--cluster-secret-file", node.secret_file});
+  if (node.peers_file.empty()) {
+    argv.insert(argv.end(), {"--peers", peers});
+  } else {
+    argv.insert(argv.end(), {"--peers-file", node.peers_file});
+  }
   argv.insert(argv.end(), node.extra.begin(), node.extra.end());
   node.process = std::make_unique<Process>(argv);
   EXPECT_EQ(node.process->wait_prefixed_line("replication listening on "), node.repl)

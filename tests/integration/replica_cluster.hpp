@@ -34,6 +34,7 @@ struct Node {
   std::vector<std::string> extra;  // more flags
   std::string secret_file;
   std::vector<std::string> env;  // "NAME=value" added to the server's environment
+  std::string peers_file;        // when set, --peers-file instead of --peers
   std::unique_ptr<Process> process;
 };
 

@@ -1,18 +1,19 @@
 // web_server end to end: the real executable on an ephemeral port, spoken to in raw bytes.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/http_parser.hpp"
 #include "common/socket.hpp"
 #include "common/websocket.hpp"
+#include "tests/integration/cluster.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
@@ -101,8 +102,7 @@ class Client {
   std::string buffered_;
 };
 
-std::string request(std::string_view method, std::string_view target,
-                    std::string_view extra = "") {
+std::string request(std::string_view method, std::string_view target, std::string_view extra = "") {
   return std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" +
          std::string(extra) + "\r\n";
 }
@@ -132,8 +132,9 @@ class WebServerTest : public testing::Test {
 
   // Starts web_server with these flags after the standard ones; returns its HOST:PORT.
   std::string start(std::vector<std::string> flags = {}) {
-    std::vector<std::string> argv = {harness::exe("web_server"), "--listen", "127.0.0.1:0",
-                                     "--name", "s1", "--data-dir", harness::temp_dir()};
+    std::vector<std::string> argv = {
+        harness::exe("web_server"), "--listen", "127.0.0.1:0", "--name", "s1", "--data-dir",
+        harness::temp_dir()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     server_.emplace(argv);
     const std::string host_port = server_->wait_listening();
@@ -322,6 +323,22 @@ TEST_F(WebServerTest, BodyOverMaxBodyGets413) {
             413);
 }
 
+// Each byte comes well within --idle-timeout, so only a bound on the whole body ends it: 408
+// after --request-timeout, while other clients are served meanwhile.
+TEST_F(WebServerTest, BodyTricklingBelowTheMinimumRateGets408) {
+  const std::string host_port = start({"--request-timeout", "1s", "--idle-timeout", "5s"});
+  std::string response;
+  std::thread slow([&] {
+    response = harness::trickle_body(
+        host_port, request("PUT", "/kv/slow", "Content-Length: 100000\r\n"), 200ms, 20s);
+  });
+  EXPECT_EQ(harness::status_of(harness::exchange(host_port, harness::get_request("/health"))), 200);
+  const auto start_time = std::chrono::steady_clock::now();
+  slow.join();
+  EXPECT_EQ(harness::status_of(response), 408) << response;
+  EXPECT_LT(std::chrono::steady_clock::now() - start_time, 15s);
+}
+
 TEST_F(WebServerTest, SlowRequestHeadGets408) {
   const std::string host_port = start({"--request-timeout", "300ms"});
   const std::string response = harness::exchange(host_port, "GET /health HTTP/1.1\r\nHos", 20s);
@@ -408,6 +425,27 @@ TEST_F(WebServerTest, SigtermFinishesTheResponseInFlightAndExitsZero) {
   EXPECT_EQ(server_->wait_exit(60s), 0) << server_->err();
   const std::string out = server_->out();
   EXPECT_EQ(out.find("listening on "), out.rfind("listening on "));  // printed once
+}
+
+// A client that stops reading a large response holds the drain; a second SIGTERM ends it.
+TEST_F(WebServerTest, ASecondSigtermEndsTheDrainAtOnce) {
+  write(dir_ + "/www/big.bin", std::string(size_t{32} * 1024 * 1024, 'b'));
+  const std::string host_port = start_with_files({"--drain-timeout", "10m"});
+  Client stalled(host_port);
+  stalled.send(request("GET", "/big.bin"));
+  ASSERT_EQ(harness::status_of(stalled.take(1000)), 200);  // and reads no more
+
+  server_->signal(SIGTERM);
+  ASSERT_TRUE(harness::eventually([&] {
+    return server_->err().find("waiting up to 600000ms for 1 open connections") !=
+           std::string::npos;
+  })) << server_->err();
+  EXPECT_TRUE(server_->running());
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(30s), 0) << server_->err();
+  EXPECT_NE(server_->err().find("received Terminated again: closing 1 connections"),
+            std::string::npos)
+      << server_->err();
 }
 
 TEST_F(WebServerTest, SigintExitsZero) {

@@ -28,7 +28,7 @@ TEST(AdminStatsTest, JsonHasEveryFieldOfEveryBackend) {
   proxy.record_error(503);
   sampler.sample(pool.backends(), t0 + seconds(1));
 
-  const nlohmann::json stats = stats_json(pool, proxy, sampler, true);
+  const auto stats = nlohmann::json::parse(stats_json(pool, proxy, sampler, true));
   EXPECT_GT(stats["time_ms"].get<int64_t>(), 0);
   EXPECT_EQ(stats["proxy_errors"]["503"], 1);
   ASSERT_EQ(stats["backends"].size(), 2u);
@@ -54,7 +54,23 @@ TEST(AdminStatsTest, JsonHasEveryFieldOfEveryBackend) {
   EXPECT_EQ(b["admin"], "disabled");
   EXPECT_EQ(b["health"], "up");
   EXPECT_EQ(b["weight"], 2);
-  EXPECT_FALSE(stats_json(pool, proxy, sampler, false)["backends"][0].contains("history"));
+  const auto without = nlohmann::json::parse(stats_json(pool, proxy, sampler, false));
+  EXPECT_FALSE(without["backends"][0].contains("history"));
+}
+
+TEST(AdminStatsTest, BackendsJsonIsTheStatsBackendsArrayAndBackendJsonOneOfIt) {
+  BackendPool pool(test::specs_of({1, 2}), Thresholds{1, 1});
+  ProxyStats proxy;
+  Sampler sampler;
+  sampler.sample(pool.backends(), Sampler::Clock::now());
+  pool.at(1)->stats().record_response(200, microseconds(800));
+  const auto stats = nlohmann::json::parse(stats_json(pool, proxy, sampler, false));
+  const auto backends = nlohmann::json::parse(backends_json(pool, sampler));
+  EXPECT_EQ(backends, stats["backends"]);
+  const auto second = nlohmann::json::parse(backend_json(*pool.at(1), sampler.rates(*pool.at(1))));
+  EXPECT_EQ(second, stats["backends"][1]);
+  EXPECT_EQ(second["requests"], 1);
+  EXPECT_FALSE(second.contains("history"));
 }
 
 TEST(AdminStatsTest, SamplerKeepsFiveMinutesAndStartsAfreshForANewBackend) {

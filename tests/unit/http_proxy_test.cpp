@@ -155,15 +155,15 @@ class FakeBackend {
         });
     if (!server) throw std::runtime_error(server.error().message);
     server_ = std::move(*server);
-    thread_ = std::thread([this] { server_->serve(); });
+    if (auto started = server_->start(); !started) {
+      throw std::runtime_error(started.error().message);
+    }
   }
   ~FakeBackend() { stop(); }
 
   // Stops accepting and wakes every connection's thread (their reads see the end).
   void stop() {
-    if (!thread_.joinable()) return;
     server_->stop();
-    thread_.join();
     server_->shutdown_connections(SHUT_RDWR);
   }
 
@@ -184,7 +184,6 @@ class FakeBackend {
   std::vector<Message> seen_;
   std::atomic<int> connections_{0};
   std::unique_ptr<common::TcpServer> server_;  // destroyed first: it joins the handlers
-  std::thread thread_;
 };
 
 // Answers every request on a connection with respond(request) until the client closes.
@@ -283,14 +282,13 @@ class HttpProxyTest : public testing::Test {
         });
     ASSERT_TRUE(server.ok()) << server.error().message;
     server_ = std::move(*server);
-    thread_ = std::thread([this] { server_->serve(); });
+    ASSERT_TRUE(server_->start().ok());
   }
 
   void TearDown() override {
     for (auto& backend : backends_) backend->stop();
     if (server_) {
       server_->stop();
-      thread_.join();
       server_->shutdown_connections(SHUT_RDWR);
       server_.reset();
     }
@@ -307,7 +305,6 @@ class HttpProxyTest : public testing::Test {
   std::unique_ptr<BackendPool> pool_;
   std::unique_ptr<UpstreamPool> upstreams_;
   std::unique_ptr<common::TcpServer> server_;
-  std::thread thread_;
 };
 
 // ---- Forwarding ----

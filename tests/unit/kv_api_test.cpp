@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/unit/temp_dir.hpp"
+#include "web_server/request_target.hpp"
 #include "web_server/store/version.hpp"
 
 namespace web {
@@ -51,7 +52,7 @@ class KvApiTest : public testing::Test {
     return *api_;
   }
   Response call(std::string_view method, std::string_view target, std::string_view body = {}) {
-    return api().answer(method, target, body);
+    return api().answer(method, web::path_of(target), target, body);
   }
   // Checks that both version headers are there and agree; returns the version.
   static std::string version_of(const Response& response) {
@@ -115,7 +116,8 @@ TEST_F(KvApiTest, PutCreatesThenReplacesAndGetReturnsTheValueAndItsVersion) {
   EXPECT_EQ(created.status, 201);
   const Response replaced = call("PUT", "/kv/a", "two");
   EXPECT_EQ(replaced.status, 200);
-  EXPECT_LT(*store::parse_version(version_of(created)), *store::parse_version(version_of(replaced)));
+  EXPECT_LT(*store::parse_version(version_of(created)),
+            *store::parse_version(version_of(replaced)));
   const Response got = call("GET", "/kv/a");
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.payload(), "two");

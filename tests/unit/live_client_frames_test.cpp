@@ -1,8 +1,7 @@
-#include "web_server/live/client_frames.hpp"
-
 #include <gtest/gtest.h>
 
 #include "common/websocket.hpp"
+#include "web_server/live/client_frames.hpp"
 
 namespace web::live {
 namespace {
@@ -12,10 +11,8 @@ namespace ws = common::ws;
 std::string client_frame(ws::Opcode opcode, std::string_view payload) {
   const std::array<uint8_t, 4> mask{1, 2, 3, 4};
   std::string frame;
-  ws::append_frame_header(frame, opcode, true, payload.size(), &mask);
-  std::string masked(payload);
-  ws::apply_mask(masked.data(), masked.size(), mask, 0);
-  return frame + masked;
+  ws::append_frame(frame, opcode, payload, &mask);
+  return frame;
 }
 
 TEST(LiveClientFramesTest, AnswersPingsWithPongsAndIgnoresPongs) {
@@ -37,7 +34,9 @@ TEST(LiveClientFramesTest, WaitsForAWholeControlFrame) {
   }
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(frames.feed(ping, out), ping.size());
-  EXPECT_EQ(out, "\x8A\x03" "abc");
+  EXPECT_EQ(out,
+            "\x8A\x03"
+            "abc");
 }
 
 TEST(LiveClientFramesTest, AnswersACloseWithTheSameCode) {
@@ -51,7 +50,7 @@ TEST(LiveClientFramesTest, AnswersACloseWithTheSameCode) {
 
 TEST(LiveClientFramesTest, ClosesOnDataMessagesAndProtocolErrors) {
   const std::pair<std::string, std::string> cases[] = {
-      {client_frame(ws::Opcode::text, "hello"), "\x88\x02\x03\xEB"},   // 1003
+      {client_frame(ws::Opcode::text, "hello"), "\x88\x02\x03\xEB"},  // 1003
       {std::string("\x89\x00", 2), "\x88\x02\x03\xEA"},               // unmasked: 1002
       {client_frame(ws::Opcode::close, "\x03"), "\x88\x02\x03\xEA"},  // 1-byte close: 1002
   };

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <future>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -24,7 +23,6 @@ class LoopbackServer {
   ~LoopbackServer() {
     server_->shutdown_connections(SHUT_RDWR);
     server_->stop();
-    serving_.wait();
   }
   LoopbackServer(const LoopbackServer&) = delete;
   LoopbackServer& operator=(const LoopbackServer&) = delete;
@@ -32,7 +30,6 @@ class LoopbackServer {
 
  private:
   std::unique_ptr<common::TcpServer> server_;
-  std::future<void> serving_;
 };
 
 // Both ends of one loopback TCP connection.
@@ -51,7 +48,7 @@ inline LoopbackServer::LoopbackServer(common::TcpServer::Handler handler) {
   auto server = common::TcpServer::open({.listen = loopback()}, std::move(handler));
   if (!server) throw std::runtime_error(server.error().message);
   server_ = std::move(*server);
-  serving_ = std::async(std::launch::async, [this] { server_->serve(); });
+  if (auto started = server_->start(); !started) throw std::runtime_error(started.error().message);
 }
 
 inline common::Fd listener() {

@@ -1,11 +1,10 @@
-#include "web_server/replication/frame.hpp"
-
 #include <gtest/gtest.h>
 
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "web_server/replication/frame.hpp"
 #include "web_server/replication/message.hpp"
 
 namespace web::replication {
@@ -63,10 +62,9 @@ TEST_P(FrameTableTest, ParsesAsExpected) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, FrameTableTest,
     testing::Values(
-        needs_more("empty", ""),
-        needs_more("length only", bytes({0, 0, 0, 3})),
-        FrameCase{"empty progress", bytes({0, 0, 0, 0, 6}), ParseState::complete, FrameType::progress, "",
-                  5},
+        needs_more("empty", ""), needs_more("length only", bytes({0, 0, 0, 3})),
+        FrameCase{"empty progress", bytes({0, 0, 0, 0, 6}), ParseState::complete,
+                  FrameType::progress, "", 5},
         FrameCase{"ack with payload", bytes({0, 0, 0, 2, 4, 'h', 'i'}), ParseState::complete,
                   FrameType::ack, "hi", 7},
         FrameCase{"trailing bytes are the next frame's", bytes({0, 0, 0, 1, 5, 'x', 0, 0}),
@@ -89,8 +87,8 @@ TEST(FrameTest, EveryPrefixOfAFrameNeedsMore) {
 }
 
 TEST(FrameTest, DefaultMaximumFitsTheLargestChange) {
-  store::Change change{1, 1, {1, 1}, std::string(store::kMaxKeyBytes, 'k'),
-                       std::string(store::kMaxValueBytes, 'v')};
+  store::Change change{
+      1, 1, {1, 1}, std::string(store::kMaxKeyBytes, 'k'), std::string(store::kMaxValueBytes, 'v')};
   const std::string big = frame(FrameType::change, encode(change));
   EXPECT_EQ(parse_frame(big).state, ParseState::complete);
   EXPECT_EQ(parse_frame(bytes({0, 0x20, 0, 1, 5})).state, ParseState::error);  // 2 MiB + 1
@@ -165,16 +163,17 @@ TEST(MessageTest, SummariesRoundTripAndRefuseBadCounts) {
 }
 
 TEST(MessageTest, ProgressRoundTripsAndRefusesBadCountsAndOrigins) {
-  const std::vector<store::Promise> promises{{1, 10, 1000}, {0xffffffffffffffff, 0, 7}};
-  EXPECT_EQ(decode_progress(encode(promises)), promises);
-  EXPECT_EQ(decode_progress(encode(std::vector<store::Promise>{})), std::vector<store::Promise>{});
-  const std::string good = encode(promises);
+  const Progress progress{{{1, 10, 1000}, {0xffffffffffffffff, 0, 7}}, {{5, 9}, {6, 1}}};
+  EXPECT_EQ(decode_progress(encode(progress)), progress);
+  EXPECT_EQ(decode_progress(encode(Progress{})), Progress{});
+  const std::string good = encode(progress);
   EXPECT_FALSE(decode_progress(good.substr(0, good.size() - 1))) << "truncated";
   EXPECT_FALSE(decode_progress(good + "x")) << "trailing byte";
   EXPECT_FALSE(decode_progress(bytes({0xff, 0xff, 0xff, 0xff}))) << "count past the payload";
-  EXPECT_FALSE(decode_progress(encode(std::vector<store::Promise>{{0, 1, 1}}))) << "origin 0";
-  EXPECT_FALSE(decode_progress(encode(std::vector<store::Promise>{{3, 1, 1}, {3, 2, 2}})))
-      << "one origin twice";
+  EXPECT_FALSE(decode_progress(bytes({0, 0, 0, 0}))) << "no retired list";
+  EXPECT_FALSE(decode_progress(encode(Progress{{{0, 1, 1}}, {}}))) << "origin 0";
+  EXPECT_FALSE(decode_progress(encode(Progress{{{3, 1, 1}, {3, 2, 2}}, {}}))) << "one origin twice";
+  EXPECT_FALSE(decode_progress(encode(Progress{{}, {{0, 4}}}))) << "retired origin 0";
 }
 
 TEST(MessageTest, SkipsRoundTripAndRefuseZeroesAndBadSizes) {

@@ -48,6 +48,26 @@ TEST(PeerTableTest, StatusShowsConnectionAndLag) {
   EXPECT_EQ(peers.connected_count(), 0u);
 }
 
+TEST(PeerTableTest, ARemovedPeerIsWaitedForByNothing) {
+  PeerTable peers({"a:1", "b:2"});
+  peers.connected(1, 0xb);
+  peers.acknowledged(0, {{7, 9}});
+  peers.acknowledged(1, {{7, 1}});
+  EXPECT_EQ(peers.everyone_has(), (store::Summary{{7, 1}})) << "b lags";
+  const PeerTable::PeerId c = peers.add("c:3");
+  EXPECT_EQ(peers.everyone_has(), std::nullopt) << "c was never heard from";
+  peers.acknowledged(c, {{7, 9}});
+  EXPECT_EQ(peers.remove(1), 0xbu) << "its origin, learnt when its link came up";
+  EXPECT_EQ(peers.everyone_has(), (store::Summary{{7, 9}}));
+  EXPECT_EQ(peers.member_origins(), std::set<store::OriginId>{});
+  EXPECT_TRUE(peers.wait_acknowledged(7, 9, 2, PeerTable::Clock::now() + 20s));
+  EXPECT_FALSE(peers.wait_acknowledged(7, 1, 3, PeerTable::Clock::now() + 50ms));
+  peers.acknowledged(1, {{7, 50}});  // a late answer on its link changes nothing
+  EXPECT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers.highest_acknowledged(7), 9u);
+  EXPECT_EQ(peers.remove(0), std::nullopt) << "a's link never came up";
+}
+
 store::Change change(uint64_t seq) { return store::Change{1, seq, {seq, 1}, "k", "v"}; }
 
 TEST(ChangeFeedTest, DeliversInOrderToEverySubscription) {

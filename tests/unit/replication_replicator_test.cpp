@@ -55,7 +55,9 @@ struct Node {
     auto opened = Replicator::open(*store, std::move(options));
     if (!opened) throw std::runtime_error(opened.error().message);
     replicator = std::move(*opened);
-    replicator->start();
+    if (auto started = replicator->start(); !started) {
+      throw std::runtime_error(started.error().message);
+    }
   }
 
   nlohmann::json status() const { return nlohmann::json::parse(replicator->status_json()); }
@@ -232,7 +234,7 @@ TEST(ReplicatorTest, WrongSecretKeepsServersApart) {
   options.secret = "a different secret";
   auto stranger = Replicator::open(**other, std::move(options));
   ASSERT_TRUE(stranger);
-  (*stranger)->start();
+  ASSERT_TRUE((*stranger)->start());
   ASSERT_TRUE((*other)->put("intruder", "x"));
   ASSERT_TRUE(na.store->put("mine", "y"));
   // The dialer checks the acceptor's proof first, so each side's rejection of the other shows in

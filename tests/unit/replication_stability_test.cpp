@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,7 +11,15 @@
 namespace web::replication {
 namespace {
 
-constexpr store::OriginId kA = 0xa, kB = 0xb;
+constexpr store::OriginId kA = 0xa, kB = 0xb, kM = 0x1, kN = 0x2, kX = 0x7;
+
+// The horizon when no origin is retired and no member declared anything.
+std::optional<uint64_t> horizon_of(Stability& stability, const store::Summary& everyone_has,
+                                   const std::set<store::OriginId>& origins) {
+  const std::set<store::OriginId> members;
+  const store::Summary retired;
+  return stability.horizon({everyone_has, origins, members, retired});
+}
 
 struct HorizonCase {
   std::string name;
@@ -26,7 +35,7 @@ TEST_P(StabilityHorizonTest, IsTheOldestBestPromiseEveryServerHolds) {
   const HorizonCase& c = GetParam();
   Stability stability;
   stability.heard(c.heard);
-  EXPECT_EQ(stability.horizon(c.everyone_has, c.origins), c.horizon);
+  EXPECT_EQ(horizon_of(stability, c.everyone_has, c.origins), c.horizon);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -54,6 +63,60 @@ INSTANTIATE_TEST_SUITE_P(
             "OriginsOutsideTheSetDoNotCount", {{kA, 1, 10}, {kB, 1, 99}}, {{kB, 1}}, {kB}, 99}),
     [](const testing::TestParamInfo<HorizonCase>& param_info) { return param_info.param.name; });
 
+// Origin kX, last heard promising hlc 20, is retired. Members kM and kN; we are kA (promise 90).
+struct RetiredCase {
+  std::string name;
+  store::Summary retired;                              // ours
+  std::map<store::OriginId, store::Summary> declared;  // by each member
+  uint64_t everyone_has_x = 0;
+  std::optional<uint64_t> horizon;
+};
+
+class StabilityRetiredTest : public testing::TestWithParam<RetiredCase> {};
+
+TEST_P(StabilityRetiredTest, AnOriginStopsCountingOnlyOnceEveryMemberRetiredItAlike) {
+  const RetiredCase& c = GetParam();
+  Stability stability;
+  stability.heard(std::vector<store::Promise>{{kA, 1, 90}, {kX, 5, 20}});
+  for (const auto& [member, retired] : c.declared) stability.declared(member, retired);
+  const store::Summary everyone_has{{kA, 1}, {kX, c.everyone_has_x}};
+  const std::set<store::OriginId> origins{kA, kX}, members{kM, kN};
+  EXPECT_EQ(stability.horizon({everyone_has, origins, members, c.retired}), c.horizon);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, StabilityRetiredTest,
+    testing::Values(RetiredCase{"NotRetiredItsLastPromiseHolds", {}, {}, 9, 20},
+                    RetiredCase{"RetiredHereOnlyItStillHolds", {{kX, 9}}, {}, 9, 20},
+                    RetiredCase{
+                        "AMemberThatHasNotRetiredItHolds", {{kX, 9}}, {{kM, {{kX, 9}}}}, 9, 20},
+                    RetiredCase{"AMemberWithAnotherFinalSeqHolds",
+                                {{kX, 9}},
+                                {{kM, {{kX, 9}}}, {kN, {{kX, 11}}}},
+                                11,
+                                20},
+                    RetiredCase{"NotYetEverywhereUpToItsFinalSeqHolds",
+                                {{kX, 9}},
+                                {{kM, {{kX, 9}}}, {kN, {{kX, 9}}}},
+                                8,
+                                20},
+                    RetiredCase{"RetiredByAllAlikeAndHeldByAllItStopsCounting",
+                                {{kX, 9}},
+                                {{kM, {{kX, 9}}}, {kN, {{kX, 9}}}},
+                                9,
+                                90}),
+    [](const testing::TestParamInfo<RetiredCase>& param_info) { return param_info.param.name; });
+
+TEST(StabilityTest, HighestDeclaredIsTheMaximumOverTheMembersAsked) {
+  Stability stability;
+  stability.declared(kM, {{kX, 9}, {kB, 2}});
+  stability.declared(kN, {{kX, 11}});
+  stability.declared(kA, {{kX, 50}});  // not a member any more
+  EXPECT_EQ(stability.highest_declared({kM, kN}), (store::Summary{{kX, 11}, {kB, 2}}));
+  stability.declared(kN, {});  // its newest PROGRESS replaces the one before
+  EXPECT_EQ(stability.highest_declared({kM, kN}), (store::Summary{{kX, 9}, {kB, 2}}));
+}
+
 TEST(StabilityTest, LatestIsTheNewestPromiseOfEachOrigin) {
   Stability stability;
   stability.heard(std::vector<store::Promise>{{kA, 1, 10}, {kB, 0, 5}, {kA, 3, 30}});
@@ -66,7 +129,7 @@ TEST(StabilityTest, DominatedPromisesAddNothing) {
   stability.heard(store::Promise{kA, 2, 50});
   stability.heard(store::Promise{kA, 3, 40});  // a later seq with an older clock: says less
   stability.heard(store::Promise{kA, 2, 45});  // the same seq, older
-  EXPECT_EQ(stability.horizon({{kA, 3}}, {kA}), 50u);
+  EXPECT_EQ(horizon_of(stability, {{kA, 3}}, {kA}), 50u);
   stability.heard(store::Promise{kA, 2, 60});  // the same seq, newer: replaces it
   EXPECT_EQ(stability.latest(), (std::vector<store::Promise>{{kA, 2, 60}}));
 }
@@ -77,8 +140,8 @@ TEST(StabilityTest, ABusyOriginKeepsAnOldPromiseUsableWhileItsNewOnesAreNot) {
   for (uint64_t seq = 1; seq <= heard; ++seq) stability.heard(store::Promise{kA, seq, seq * 10});
   EXPECT_EQ(stability.latest().back(), (store::Promise{kA, heard, heard * 10}));
   // Everyone holds only the start of the log: the first promise is still there to count.
-  EXPECT_EQ(stability.horizon({{kA, 1}}, {kA}), 10u);
-  EXPECT_EQ(stability.horizon({{kA, heard}}, {kA}), heard * 10);
+  EXPECT_EQ(horizon_of(stability, {{kA, 1}}, {kA}), 10u);
+  EXPECT_EQ(horizon_of(stability, {{kA, heard}}, {kA}), heard * 10);
 }
 
 TEST(StabilityTest, OriginZeroIsIgnored) {

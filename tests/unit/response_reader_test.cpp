@@ -23,7 +23,7 @@ struct Conversation {
   void write(std::string_view bytes) { ASSERT_TRUE(common::send_all(pair.server, bytes).ok()); }
   void close_server() { pair.server.reset(); }
   common::Result<client::Response> read(std::string_view method = "GET") {
-    return reader.read(pair.client, method, Clock::now() + 10s);
+    return reader.read(method, Clock::now() + 10s);
   }
   // True once the reader took every byte written so far (it is in, or on its way to, recv).
   bool drained() {
@@ -181,7 +181,7 @@ TEST(ResponseReaderTest, TimesOutAtTheDeadlineWhenNothingArrives) {
   ResponseReader reader(200ms);
   ASSERT_TRUE(reader.attach(pair.client).ok());
   const auto start = Clock::now();
-  auto response = reader.read(pair.client, "GET", start + 200ms);
+  auto response = reader.read("GET", start + 200ms);
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code, common::Errc::timed_out) << response.error().message;
   EXPECT_GE(Clock::now() - start, 200ms);
@@ -201,7 +201,7 @@ TEST(ResponseReaderTest, TimesOutAResponseThatTricklesPastTheDeadline) {
       std::this_thread::sleep_for(50ms);
     }
   });
-  auto response = reader.read(pair.client, "GET", Clock::now() + 300ms);
+  auto response = reader.read("GET", Clock::now() + 300ms);
   trickle.request_stop();
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code, common::Errc::timed_out) << response.error().message;
@@ -216,7 +216,7 @@ TEST(ResponseReaderTest, ASlowResponseDoesNotShortenTheNextTimeout) {
   common::Result<client::Response> first = common::Error{common::Errc::io_error, "not read"};
   {
     ASSERT_TRUE(common::send_all(pair.server, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n").ok());
-    std::jthread read([&] { first = reader.read(pair.client, "GET", Clock::now() + 4s); });
+    std::jthread read([&] { first = reader.read("GET", Clock::now() + 4s); });
     ASSERT_TRUE(net_test::eventually([&] {
       int unread = 0;
       return ioctl(pair.client.get(), FIONREAD, &unread) == 0 && unread == 0;
@@ -227,7 +227,7 @@ TEST(ResponseReaderTest, ASlowResponseDoesNotShortenTheNextTimeout) {
   ASSERT_TRUE(first.ok()) << first.error().message;
   common::Result<client::Response> second = common::Error{common::Errc::io_error, "not read"};
   {
-    std::jthread read([&] { second = reader.read(pair.client, "GET", Clock::now() + 4s); });
+    std::jthread read([&] { second = reader.read("GET", Clock::now() + 4s); });
     std::this_thread::sleep_for(3s);  // past the shortened timeout, well within the deadline
     ASSERT_TRUE(common::send_all(pair.server, "HTTP/1.1 204 No Content\r\n\r\n").ok());
   }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "tests/unit/net_test_support.hpp"
 
@@ -26,7 +27,7 @@ void echo(const common::Fd& client, const common::Address&) {
   }
 }
 
-// A server on an ephemeral loopback port with serve() on its own thread.
+// A server on an ephemeral loopback port.
 class TcpServerTest : public testing::Test {
  protected:
   void open(TcpServer::Handler handler, size_t max_connections = 64) {
@@ -35,12 +36,10 @@ class TcpServerTest : public testing::Test {
     ASSERT_TRUE(server.ok()) << server.error().message;
     server_ = std::move(*server);
   }
-  void serve() {
-    serving_ = std::async(std::launch::async, [this] { server_->serve(); });
-  }
+  void start_accepting() { ASSERT_TRUE(server_->start().ok()); }
   void start(TcpServer::Handler handler, size_t max_connections = 64) {
     open(std::move(handler), max_connections);
-    serve();
+    start_accepting();
   }
   // A client whose reads fail after a while rather than hang a broken test.
   common::Fd connect() {
@@ -52,10 +51,10 @@ class TcpServerTest : public testing::Test {
     EXPECT_TRUE(common::set_io_timeouts(*fd, 20s, 20s).ok());
     return std::move(*fd);
   }
-  // Stops the server; true when serve() returned in time.
+  // Stops the server; true when stop() returned in time.
   bool stop() {
-    server_->stop();
-    return serving_.wait_for(10s) == std::future_status::ready;
+    auto stopping = std::async(std::launch::async, [this] { server_->stop(); });
+    return stopping.wait_for(10s) == std::future_status::ready;
   }
   // Ends every connection and joins every handler; a test whose handler uses the test's locals
   // calls it before they go out of scope.
@@ -68,7 +67,6 @@ class TcpServerTest : public testing::Test {
   void TearDown() override { shut_down(); }
 
   std::unique_ptr<TcpServer> server_;
-  std::future<void> serving_;
 };
 
 TEST_F(TcpServerTest, ListensOnAnEphemeralPort) {
@@ -100,12 +98,53 @@ TEST_F(TcpServerTest, ServesConnectionsConcurrently) {
   EXPECT_EQ(server_->open_connections(), 20u);
 }
 
-TEST_F(TcpServerTest, StopMakesServeReturn) {
+TEST_F(TcpServerTest, StopClosesTheListener) {
   start(echo);
   EXPECT_TRUE(stop());
   // The listener no longer accepts: a new connect is refused or never served.
   auto fd = common::connect_tcp(server_->local_address(), 1s);
   EXPECT_FALSE(fd.ok());
+}
+
+TEST_F(TcpServerTest, StartReturnsWhileTheServerKeepsServing) {
+  open(echo);
+  auto started = std::async(std::launch::async, [this] { return server_->start(); });
+  ASSERT_EQ(started.wait_for(10s), std::future_status::ready);
+  ASSERT_TRUE(started.get().ok());
+  const common::Fd client = connect();
+  ASSERT_TRUE(common::send_all(client, "after start").ok());
+  EXPECT_EQ(net_test::read_exactly(client, 11), "after start");
+}
+
+TEST_F(TcpServerTest, StopServesTheConnectionsQueuedBeforeIt) {
+  open(echo);  // not started: connections wait in the backlog
+  const common::Fd client = connect();
+  ASSERT_TRUE(common::send_all(client, "queued").ok());
+  EXPECT_TRUE(stop());
+  EXPECT_EQ(net_test::read_exactly(client, 6), "queued");
+}
+
+TEST_F(TcpServerTest, StopFromSeveralThreadsAtOnceReturnsInEach) {
+  start(echo);
+  std::vector<std::future<bool>> stoppers;
+  for (int i = 0; i < 4; ++i) {
+    stoppers.push_back(std::async(std::launch::async, [this] { return stop(); }));
+  }
+  for (auto& stopper : stoppers) EXPECT_TRUE(stopper.get());
+  EXPECT_TRUE(stop());  // and once more afterwards
+}
+
+TEST_F(TcpServerTest, DestroyingAStartedServerStopsItAndJoinsItsThreads) {
+  start(echo);
+  {
+    const common::Fd client = connect();
+    ASSERT_TRUE(common::send_all(client, "x").ok());
+    EXPECT_EQ(net_test::read_exactly(client, 1), "x");
+  }
+  const common::Address address = server_->local_address();
+  auto destroyed = std::async(std::launch::async, [this] { server_.reset(); });
+  ASSERT_EQ(destroyed.wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(common::connect_tcp(address, 1s).ok());
 }
 
 TEST_F(TcpServerTest, ShutdownReadWakesAHandlerBlockedInRecv) {
@@ -207,7 +246,7 @@ TEST_F(TcpServerTest, ShedsConnectionsWhileOutOfDescriptorsAndRecovers) {
   testing::internal::CaptureStderr();
   {
     const DescriptorsExhausted exhausted;
-    serve();
+    start_accepting();
     // Each queued connection is accepted on the spare descriptor and closed at once: a clean
     // EOF, where a served (echo) connection would say nothing and the read would time out.
     for (const auto& client : clients) {

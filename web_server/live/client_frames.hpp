@@ -10,10 +10,6 @@
 
 namespace web::live {
 
-// Close codes beyond common::ws's that the push uses (RFC 6455 §7.4.1).
-inline constexpr uint16_t kUnsupportedData = 1003;
-inline constexpr uint16_t kPolicyViolation = 1008;  // the subscriber fell behind
-
 class ClientFrames {
  public:
   // Consumes whole frames from the start of input and appends the replies to out. Returns the
@@ -23,11 +19,10 @@ class ClientFrames {
   // Appends a close frame with `code` (the server's own reason) and finishes.
   void close(uint16_t code, std::string& out);
 
-  bool finished() const { return finished_; }  // a close frame was sent
+  bool finished() const { return finished_; }        // a close frame was sent
   bool peer_closed() const { return peer_closed_; }  // ... in answer to the peer's
 
  private:
-  void answer_close(std::string_view payload, std::string& out);
   bool finished_ = false;
   bool peer_closed_ = false;
 };

@@ -39,13 +39,12 @@ void push(const common::Fd& fd, Queue& queue, ClientFrames& frames, std::string&
   Queue::Taken taken = queue.take();
   if (taken.overflowed) {
     common::log("live: subscriber ", common::peer_name(fd),
-                " fell behind the changes; closing it with ", kPolicyViolation);
-    frames.close(kPolicyViolation, out);
+                " fell behind the changes; closing it with ", ws::kPolicyViolation);
+    frames.close(ws::kPolicyViolation, out);
     return;
   }
   for (const Message& message : taken.messages) {
-    ws::append_frame_header(out, ws::Opcode::text, true, message->size());
-    out += *message;
+    ws::append_frame(out, ws::Opcode::text, *message);
   }
 }
 

@@ -4,13 +4,20 @@ namespace web::replication {
 
 std::string_view to_string(FrameType type) {
   switch (type) {
-    case FrameType::hello: return "HELLO";
-    case FrameType::challenge: return "CHALLENGE";
-    case FrameType::proof: return "PROOF";
-    case FrameType::ack: return "ACK";
-    case FrameType::change: return "CHANGE";
-    case FrameType::progress: return "PROGRESS";
-    case FrameType::skip: return "SKIP";
+    case FrameType::hello:
+      return "HELLO";
+    case FrameType::challenge:
+      return "CHALLENGE";
+    case FrameType::proof:
+      return "PROOF";
+    case FrameType::ack:
+      return "ACK";
+    case FrameType::change:
+      return "CHANGE";
+    case FrameType::progress:
+      return "PROGRESS";
+    case FrameType::skip:
+      return "SKIP";
   }
   return "UNKNOWN";
 }

@@ -5,6 +5,7 @@
 #include "web_server/replication/auth.hpp"
 #include "web_server/replication/link_cipher.hpp"
 #include "web_server/replication/message.hpp"
+#include "web_server/replication/peer_table.hpp"
 
 namespace web::replication {
 namespace {
@@ -33,6 +34,12 @@ common::Status start_cipher(FrameWriter& writer, FrameReader& reader, const Link
 }
 
 }  // namespace
+
+common::Error retired_origin(store::OriginId origin) {
+  return protocol_error("origin " + origin_hex(origin) +
+                        " is retired (removed from the peers, or replaced by a new origin); "
+                        "its server rejoins only with an empty data folder");
+}
 
 common::Result<Frame> expect_frame(FrameReader& reader, FrameType expected) {
   auto frame = reader.read();

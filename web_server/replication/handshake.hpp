@@ -26,6 +26,11 @@ common::Result<store::OriginId> handshake_as_acceptor(FrameWriter& writer, Frame
                                                       std::string_view secret,
                                                       store::OriginId self);
 
+// Why a link with a server of a retired origin goes once it has authenticated: its server was
+// removed from the peers, or came back as a new origin at its address, and what it holds may be
+// older than tombstones dropped since; it rejoins with an empty data folder, as a new origin.
+common::Error retired_origin(store::OriginId origin);
+
 // Reads the next frame and requires it to be of type `expected` ("expected PROOF, got CHANGE").
 common::Result<Frame> expect_frame(FrameReader& reader, FrameType expected);
 

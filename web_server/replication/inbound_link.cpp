@@ -52,10 +52,11 @@ common::Status apply_skip(store::Store& store, std::string_view payload) {
   return store.skip(skip->origin, skip->upto);
 }
 
-common::Status take_progress(Stability& stability, std::string_view payload) {
-  const auto promises = decode_progress(payload);
-  if (!promises) return protocol_error("malformed PROGRESS payload");
-  stability.heard(*promises);
+common::Status take_progress(Stability& stability, store::OriginId peer, std::string_view payload) {
+  auto progress = decode_progress(payload);
+  if (!progress) return protocol_error("malformed PROGRESS payload");
+  stability.heard(progress->promises);
+  stability.declared(peer, std::move(progress->retired));
   return common::Ok{};
 }
 
@@ -64,7 +65,8 @@ common::Status send_summary(FrameWriter& writer, const store::Store& store) {
 }
 
 // One frame after the handshake. A SKIP covers the changes sent before it: they go first.
-common::Status take(const Frame& frame, Run& run, const InboundContext& context) {
+common::Status take(const Frame& frame, Run& run, store::OriginId peer,
+                    const InboundContext& context) {
   switch (frame.type) {
     case FrameType::change:
       return run.add(frame.payload);
@@ -72,7 +74,7 @@ common::Status take(const Frame& frame, Run& run, const InboundContext& context)
       if (auto applied = run.apply(); !applied) return applied;
       return apply_skip(context.store, frame.payload);
     case FrameType::progress:
-      return take_progress(context.stability, frame.payload);
+      return take_progress(context.stability, peer, frame.payload);
     default:
       return protocol_error("unexpected " + std::string(to_string(frame.type)) + " on a link");
   }
@@ -80,13 +82,15 @@ common::Status take(const Frame& frame, Run& run, const InboundContext& context)
 
 // After the handshake: CHANGE, SKIP and PROGRESS frames until the link ends (always with an
 // error). What a broken frame ends is not applied; the peer sends it again on its next link.
-common::Status receive(FrameWriter& writer, FrameReader& reader, const InboundContext& context) {
+common::Status receive(FrameWriter& writer, FrameReader& reader, store::OriginId peer,
+                       const InboundContext& context) {
+  if (context.store.retired().contains(peer)) return retired_origin(peer);
   if (auto sent = send_summary(writer, context.store); !sent) return sent;
   Run run(context.store);
   for (;;) {
     auto frame = reader.read();
     if (!frame) return frame.error();
-    if (auto taken = take(*frame, run, context); !taken) return taken;
+    if (auto taken = take(*frame, run, peer, context); !taken) return taken;
     if (!reader.ready()) {  // the end of a burst: one commit and one ACK cover all of it
       if (auto applied = run.apply(); !applied) return applied;
       if (auto sent = send_summary(writer, context.store); !sent) return sent;
@@ -114,7 +118,7 @@ void serve_inbound_link(const common::Fd& fd, const common::Address& peer,
     return;
   }
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin), ") authenticated");
-  const common::Status ended = receive(writer, reader, context);
+  const common::Status ended = receive(writer, reader, *origin, context);
   common::log("replication: link from ", who, " (origin ", origin_hex(*origin),
               ") ended: ", ended.error().message);
 }

@@ -102,15 +102,16 @@ std::string encode(const store::Change& change) {
   return out;
 }
 
-std::string encode(const std::vector<store::Promise>& promises) {
+// The promises, then the retired origins as an ACK's summary.
+std::string encode(const Progress& progress) {
   std::string out;
-  put(out, static_cast<uint32_t>(promises.size()));
-  for (const store::Promise& promise : promises) {
+  put(out, static_cast<uint32_t>(progress.promises.size()));
+  for (const store::Promise& promise : progress.promises) {
     put(out, promise.origin);
     put(out, promise.seq);
     put(out, promise.hlc);
   }
-  return out;
+  return out + encode(progress.retired);
 }
 
 std::string encode(const Skip& skip) {
@@ -177,12 +178,13 @@ std::optional<store::Change> decode_change(std::string_view payload) {
   return change;
 }
 
-std::optional<std::vector<store::Promise>> decode_progress(std::string_view payload) {
+std::optional<Progress> decode_progress(std::string_view payload) {
   Reader in(payload);
   const auto count = in.number<uint32_t>();
-  if (payload.size() != 4 + size_t{count} * 24) return std::nullopt;
-  std::vector<store::Promise> promises;
-  promises.reserve(count);
+  const size_t promises_end = 4 + size_t{count} * 24;
+  if (payload.size() < promises_end) return std::nullopt;
+  Progress progress;
+  progress.promises.reserve(count);
   std::set<store::OriginId> origins;
   for (uint32_t i = 0; i < count; ++i) {
     store::Promise promise;
@@ -190,10 +192,12 @@ std::optional<std::vector<store::Promise>> decode_progress(std::string_view payl
     promise.seq = in.number<uint64_t>();
     promise.hlc = in.number<uint64_t>();
     if (promise.origin == 0 || !origins.insert(promise.origin).second) return std::nullopt;
-    promises.push_back(promise);
+    progress.promises.push_back(promise);
   }
-  if (!in.done()) return std::nullopt;
-  return promises;
+  auto retired = decode_summary(payload.substr(promises_end));
+  if (!retired || retired->contains(0)) return std::nullopt;
+  progress.retired = std::move(*retired);
+  return progress;
 }
 
 std::optional<Skip> decode_skip(std::string_view payload) {

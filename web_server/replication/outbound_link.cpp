@@ -23,7 +23,7 @@ void cut(const common::Fd& fd) { ::shutdown(fd.get(), SHUT_RDWR); }
 
 }  // namespace
 
-OutboundLink::OutboundLink(Context context, size_t peer, std::string address)
+OutboundLink::OutboundLink(Context context, PeerTable::PeerId peer, std::string address)
     : context_(context),
       peer_(peer),
       address_(std::move(address)),
@@ -71,6 +71,7 @@ common::Status OutboundLink::session(std::stop_token stop, bool& established) {
   FrameWriter writer(*fd);
   auto origin = handshake_as_dialer(writer, reader, context_.secret, context_.store.id());
   if (!origin) return origin.error();
+  if (context_.store.retired().contains(*origin)) return retired_origin(*origin);
   auto welcome = expect_frame(reader, FrameType::ack);
   if (!welcome) return welcome.error();
   auto peer_has = decode_summary(welcome->payload);
@@ -89,7 +90,7 @@ common::Status OutboundLink::stream(FrameWriter& writer, FrameReader& reader,
                                     store::Summary peer_has) {
   const common::Fd& fd = writer.fd();
   Sender sender(context_.store, context_.peers, context_.stability,
-                Sender::Peer{writer, peer_, origin}, std::move(peer_has));
+                Sender::Peer{.writer = writer, .id = peer_, .origin = origin}, std::move(peer_has));
   std::optional<common::Error> ack_failure;
   common::Status sending = common::Ok{};
   {

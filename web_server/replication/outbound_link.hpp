@@ -34,9 +34,10 @@ class OutboundLink {
     LinkTiming timing;
   };
 
-  // Starts the link's thread at once. `peer`: the index in context.peers; `address`: host:port,
-  // resolved at each attempt, so that a peer may start later than we do.
-  OutboundLink(Context context, size_t peer, std::string address);
+  // Starts the link's thread at once. `peer`: its id in context.peers; `address`: host:port,
+  // resolved at each attempt, so that a peer may start later than we do. A peer whose origin we
+  // retired is not linked to (it was removed, or replaced by a new origin at its address).
+  OutboundLink(Context context, PeerTable::PeerId peer, std::string address);
   ~OutboundLink();  // stops the link (cutting the connection) and joins its threads
   OutboundLink(const OutboundLink&) = delete;
   OutboundLink& operator=(const OutboundLink&) = delete;
@@ -50,7 +51,7 @@ class OutboundLink {
   common::Status read_acks(FrameReader& reader);
 
   const Context context_;
-  const size_t peer_;
+  const PeerTable::PeerId peer_;
   const std::string address_;
   std::mutex mutex_;
   std::condition_variable_any wake_;  // the backoff wait, cut short by a stop request

@@ -18,44 +18,81 @@ nlohmann::json summary_json(const store::Summary& summary) {
 }
 
 PeerTable::PeerTable(std::vector<std::string> addresses) {
-  peers_.resize(addresses.size());
-  for (size_t i = 0; i < addresses.size(); ++i) peers_[i].address = std::move(addresses[i]);
+  for (std::string& address : addresses) add(std::move(address));
 }
 
-void PeerTable::connected(size_t peer, store::OriginId origin) {
+PeerTable::PeerId PeerTable::add(std::string address) {
   std::lock_guard lock(mutex_);
-  if (peers_[peer].origin && *peers_[peer].origin != origin) replaced_.insert(*peers_[peer].origin);
-  peers_[peer].connected = true;
-  peers_[peer].origin = origin;
-  peers_[peer].last_heard = Clock::now();
+  peers_[next_id_].address = std::move(address);
+  return next_id_++;
 }
 
-void PeerTable::disconnected(size_t peer) {
+std::optional<store::OriginId> PeerTable::remove(PeerId peer) {
   std::lock_guard lock(mutex_);
-  peers_[peer].connected = false;
+  const auto found = peers_.find(peer);
+  if (found == peers_.end()) return std::nullopt;
+  const std::optional<store::OriginId> origin = found->second.origin;
+  peers_.erase(found);
+  changed_.notify_all();
+  return origin;
+}
+
+size_t PeerTable::size() const {
+  std::lock_guard lock(mutex_);
+  return peers_.size();
+}
+
+std::set<store::OriginId> PeerTable::member_origins() const {
+  std::lock_guard lock(mutex_);
+  std::set<store::OriginId> origins;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.origin) origins.insert(*peer.origin);
+  }
+  return origins;
+}
+
+void PeerTable::connected(PeerId id, store::OriginId origin) {
+  std::lock_guard lock(mutex_);
+  const auto found = peers_.find(id);
+  if (found == peers_.end()) return;
+  Peer& peer = found->second;
+  if (peer.origin && *peer.origin != origin) replaced_.insert(*peer.origin);
+  peer.connected = true;
+  peer.origin = origin;
+  peer.last_heard = Clock::now();
+}
+
+void PeerTable::disconnected(PeerId id) {
+  std::lock_guard lock(mutex_);
+  if (const auto found = peers_.find(id); found != peers_.end()) found->second.connected = false;
   changed_.notify_all();
 }
 
-void PeerTable::acknowledged(size_t peer, const store::Summary& summary) {
+void PeerTable::acknowledged(PeerId id, const store::Summary& summary) {
   std::lock_guard lock(mutex_);
-  peers_[peer].acknowledged = summary;
-  peers_[peer].last_heard = Clock::now();
+  const auto found = peers_.find(id);
+  if (found == peers_.end()) return;
+  found->second.acknowledged = summary;
+  found->second.last_heard = Clock::now();
   changed_.notify_all();
 }
 
-store::Summary PeerTable::acknowledged_by(size_t peer) const {
+store::Summary PeerTable::acknowledged_by(PeerId id) const {
   std::lock_guard lock(mutex_);
-  return peers_[peer].acknowledged.value_or(store::Summary{});
+  const auto found = peers_.find(id);
+  if (found == peers_.end()) return store::Summary{};
+  return found->second.acknowledged.value_or(store::Summary{});
 }
 
 size_t PeerTable::connected_count() const {
   std::lock_guard lock(mutex_);
-  return static_cast<size_t>(
-      std::count_if(peers_.begin(), peers_.end(), [](const Peer& p) { return p.connected; }));
+  return static_cast<size_t>(std::count_if(
+      peers_.begin(), peers_.end(), [](const auto& entry) { return entry.second.connected; }));
 }
 
 size_t PeerTable::count_acknowledged(store::OriginId origin, uint64_t seq) const {
-  return static_cast<size_t>(std::count_if(peers_.begin(), peers_.end(), [&](const Peer& p) {
+  return static_cast<size_t>(std::count_if(peers_.begin(), peers_.end(), [&](const auto& entry) {
+    const Peer& p = entry.second;
     return p.acknowledged && store::seq_of(*p.acknowledged, origin) >= seq;
   }));
 }
@@ -69,11 +106,12 @@ bool PeerTable::wait_acknowledged(store::OriginId origin, uint64_t seq, size_t n
 
 std::optional<store::Summary> PeerTable::everyone_has() const {
   std::lock_guard lock(mutex_);
-  const bool all_heard = std::all_of(peers_.begin(), peers_.end(),
-                                     [](const Peer& p) { return p.acknowledged.has_value(); });
+  const bool all_heard = std::all_of(peers_.begin(), peers_.end(), [](const auto& entry) {
+    return entry.second.acknowledged.has_value();
+  });
   if (!all_heard || peers_.empty()) return std::nullopt;
-  store::Summary floor = *peers_.front().acknowledged;
-  for (const Peer& peer : peers_) {
+  store::Summary floor = *peers_.begin()->second.acknowledged;
+  for (const auto& [id, peer] : peers_) {
     for (auto it = floor.begin(); it != floor.end();) {
       const uint64_t has = store::seq_of(*peer.acknowledged, it->first);
       if (has == 0) {
@@ -90,7 +128,7 @@ std::optional<store::Summary> PeerTable::everyone_has() const {
 std::set<store::OriginId> PeerTable::known_origins() const {
   std::lock_guard lock(mutex_);
   std::set<store::OriginId> origins;
-  for (const Peer& peer : peers_) {
+  for (const auto& [id, peer] : peers_) {
     if (peer.origin) origins.insert(*peer.origin);
     if (!peer.acknowledged) continue;
     for (const auto& entry : *peer.acknowledged) origins.insert(entry.first);
@@ -106,7 +144,7 @@ std::set<store::OriginId> PeerTable::replaced_origins() const {
 uint64_t PeerTable::highest_acknowledged(store::OriginId origin) const {
   std::lock_guard lock(mutex_);
   uint64_t highest = 0;
-  for (const Peer& peer : peers_) {
+  for (const auto& [id, peer] : peers_) {
     if (peer.acknowledged) highest = std::max(highest, store::seq_of(*peer.acknowledged, origin));
   }
   return highest;
@@ -116,7 +154,7 @@ nlohmann::json PeerTable::status(const store::Summary& ours) const {
   std::lock_guard lock(mutex_);
   nlohmann::json out = nlohmann::json::array();
   const auto now = Clock::now();
-  for (const Peer& peer : peers_) {
+  for (const auto& [id, peer] : peers_) {
     nlohmann::json entry{{"address", peer.address}, {"connected", peer.connected}};
     entry["origin"] = peer.origin ? nlohmann::json(origin_hex(*peer.origin)) : nlohmann::json();
     entry["last_heard_ms_ago"] =

@@ -1,11 +1,14 @@
-// What this server knows of each configured peer: whether our link to it is up, when it last
-// answered, and the summary it last acknowledged (what it stored durably, per origin). Feeds
-// --sync-replicas waits, the tombstone horizon's floors and GET /replication. Thread-safe.
+// What this server knows of each of its members, the peers it is configured with: whether our
+// link to it is up, when it last answered, and the summary it last acknowledged (what it stored
+// durably, per origin). Feeds --sync-replicas waits, the tombstone horizon's floors and GET
+// /replication. Members come and go (the peers file, re-read on SIGHUP); one that is removed is
+// no longer waited for by anything. Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -25,15 +28,24 @@ nlohmann::json summary_json(const store::Summary& summary);
 class PeerTable {
  public:
   using Clock = std::chrono::steady_clock;
+  using PeerId = uint64_t;  // stable while the peer is a member; never reused
 
-  explicit PeerTable(std::vector<std::string> addresses);
+  // The first members, with ids 0, 1, ... in order.
+  explicit PeerTable(std::vector<std::string> addresses = {});
 
-  size_t size() const { return peers_.size(); }
-  void connected(size_t peer, store::OriginId origin);
-  void disconnected(size_t peer);
+  PeerId add(std::string address);
+  // Forgets the member: nothing waits for it any more. Its origin, when a link to it came up.
+  std::optional<store::OriginId> remove(PeerId peer);
+  size_t size() const;
+  // The members' origins, as learnt when our links to them came up.
+  std::set<store::OriginId> member_origins() const;
+
+  // Calls about a peer removed meanwhile are ignored.
+  void connected(PeerId peer, store::OriginId origin);
+  void disconnected(PeerId peer);
   // Replaces what `peer` has acknowledged, and notes that it was heard from now.
-  void acknowledged(size_t peer, const store::Summary& summary);
-  store::Summary acknowledged_by(size_t peer) const;
+  void acknowledged(PeerId peer, const store::Summary& summary);
+  store::Summary acknowledged_by(PeerId peer) const;
   size_t connected_count() const;
 
   // Blocks until at least `needed` peers acknowledged `seq` of `origin` (true) or `deadline`.
@@ -67,7 +79,8 @@ class PeerTable {
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::vector<Peer> peers_;
+  std::map<PeerId, Peer> peers_;
+  PeerId next_id_ = 0;
   std::set<store::OriginId> replaced_;
 };
 

@@ -32,7 +32,6 @@ Replicator::Replicator(store::Store& store, ReplicatorOptions options,
     : store_(store),
       options_(std::move(options)),
       inbound_{store, stability_, options_.secret, options_.timing},
-      peers_(options_.peers),
       server_(std::move(server)) {
   store_.add_listener([feed = feed_](const store::Change& change, bool) { feed->publish(change); });
 }
@@ -41,33 +40,75 @@ Replicator::~Replicator() { stop(); }
 
 common::Address Replicator::local_address() const { return server_->local_address(); }
 
-void Replicator::start() {
-  accepting_ = std::jthread([this] { server_->serve(); });
-  const OutboundLink::Context context{store_,     *feed_,          peers_,
-                                      stability_, options_.secret, options_.timing};
-  for (size_t i = 0; i < options_.peers.size(); ++i) {
-    links_.push_back(std::make_unique<OutboundLink>(context, i, options_.peers[i]));
+common::Status Replicator::start() {
+  if (auto started = server_->start(); !started) return started;
+  {
+    const std::lock_guard lock(members_mutex_);
+    for (const std::string& address : options_.peers) add_member(address);
   }
   compactor_ = std::make_unique<store::Compactor>(store_, options_.compact_interval,
                                                   [this] { return proof(); });
+  return common::Ok{};
 }
 
 void Replicator::stop() {
   compactor_.reset();  // stops and joins
-  links_.clear();
-  if (accepting_.joinable()) {
-    server_->stop();
-    accepting_.join();
-    server_->shutdown_connections(SHUT_RDWR);
-    server_->wait_idle(options_.timing.dead_after);
+  {
+    const std::lock_guard lock(members_mutex_);
+    members_.clear();  // each link stops and joins
   }
+  server_->stop();
+  server_->shutdown_connections(SHUT_RDWR);
+  server_->wait_idle(options_.timing.dead_after);
+}
+
+common::Result<std::string> Replicator::set_peers(const std::vector<std::string>& peers) {
+  if (peers.size() < options_.sync_replicas) {
+    return common::invalid_value(
+        std::to_string(peers.size()) + " peers",
+        "fewer than --sync-replicas " + std::to_string(options_.sync_replicas));
+  }
+  const std::lock_guard lock(members_mutex_);
+  const std::set<std::string> wanted(peers.begin(), peers.end());
+  std::vector<std::string> gone;
+  for (const auto& [address, member] : members_) {
+    if (!wanted.contains(address)) gone.push_back(address);
+  }
+  for (const std::string& address : gone) remove_member(address);
+  size_t added = 0;
+  for (const std::string& address : peers) {
+    if (members_.contains(address)) continue;
+    add_member(address);
+    ++added;
+  }
+  return std::to_string(added) + " added, " + std::to_string(gone.size()) + " removed, " +
+         std::to_string(members_.size() - added) + " kept";
+}
+
+void Replicator::add_member(const std::string& address) {
+  const OutboundLink::Context context{store_,     *feed_,          peers_,
+                                      stability_, options_.secret, options_.timing};
+  const PeerTable::PeerId id = peers_.add(address);
+  members_[address] = Member{id, std::make_unique<OutboundLink>(context, id, address)};
+}
+
+// The link goes first, so that nothing it still receives makes the member known again.
+void Replicator::remove_member(const std::string& address) {
+  const auto found = members_.find(address);
+  const PeerTable::PeerId id = found->second.id;
+  members_.erase(found);
+  const std::optional<store::OriginId> origin = peers_.remove(id);
+  if (!origin) return;  // never linked: a member that knows its origin retires it for us
+  const uint64_t last =
+      std::max(store::seq_of(store_.summary(), *origin), peers_.highest_acknowledged(*origin));
+  retire(*origin, last, "its server " + address + " was removed from the peers");
 }
 
 // Floors: per origin, the lowest seq held by every peer and by us. Origins: every one that any
 // server is known to have written from, and every peer's own, quiet or not.
 std::optional<store::Compaction> Replicator::proof() {
   const store::Summary ours = store_.summary();
-  retire_replaced(ours);
+  settle_retirements(ours);
   const auto acknowledged = peers_.everyone_has();
   if (!acknowledged) return std::nullopt;
   store::Compaction compaction;
@@ -79,24 +120,42 @@ std::optional<store::Compaction> Replicator::proof() {
   origins.insert(store_.id());
   for (const auto& entry : ours) origins.insert(entry.first);
   stability_.heard(store_.promise());
-  compaction.horizon = stability_.horizon(compaction.everyone_has, origins).value_or(0);
+  const std::set<store::OriginId> members = peers_.member_origins();
+  const store::Summary retired = store_.retired();
+  compaction.horizon =
+      stability_.horizon({compaction.everyone_has, origins, members, retired}).value_or(0);
   return compaction;
 }
 
-void Replicator::retire_replaced(const store::Summary& ours) {
-  const store::Summary retired = store_.retired();
+void Replicator::settle_retirements(const store::Summary& ours) {
   for (const store::OriginId old : peers_.replaced_origins()) {
-    if (retired.contains(old)) continue;
-    const uint64_t last = std::max(store::seq_of(ours, old), peers_.highest_acknowledged(old));
-    if (auto kept = store_.retire(old, last); !kept) {
-      common::log("replication: retiring origin ", origin_hex(old), ": ", kept.error().message);
-      continue;
-    }
-    common::log("replication: origin ", origin_hex(old), " was replaced by a new one at its ",
-                "address; it is retired after seq ", last);
+    retire(old, std::max(store::seq_of(ours, old), peers_.highest_acknowledged(old)),
+           "a new origin came up at its address");
+  }
+  const std::set<store::OriginId> members = peers_.member_origins();
+  const store::Summary declared = stability_.highest_declared(members);
+  for (const auto& [origin, last] : declared) {
+    if (origin == store_.id() || members.contains(origin)) continue;
+    retire(origin, last, "a member retired it");
   }
   for (const auto& [origin, last] : store_.retired()) {
-    stability_.heard(store::Promise{origin, last, std::numeric_limits<uint64_t>::max()});
+    const uint64_t highest = std::max({store::seq_of(ours, origin), store::seq_of(declared, origin),
+                                       peers_.highest_acknowledged(origin)});
+    if (highest > last) retire(origin, highest, "its final seq is higher elsewhere");
+  }
+}
+
+// Keeps the highest final seq recorded for the origin; logs only the first retirement.
+void Replicator::retire(store::OriginId origin, uint64_t last, std::string_view why) {
+  const store::Summary retired = store_.retired();
+  const uint64_t before = store::seq_of(retired, origin);
+  if (retired.contains(origin) && last <= before) return;
+  if (auto kept = store_.retire(origin, last); !kept) {
+    common::log("replication: retiring origin ", origin_hex(origin), ": ", kept.error().message);
+    return;
+  }
+  if (!retired.contains(origin)) {
+    common::log("replication: origin ", origin_hex(origin), " retired after seq ", last, ": ", why);
   }
 }
 
@@ -122,6 +181,7 @@ std::string Replicator::status_json() const {
       {"summary", summary_json(ours)},
       {"digest", store_.digest()},
       {"peers", peers_.status(ours)},
+      {"retired", summary_json(store_.retired())},
   };
   if (compactor_) {
     const store::Compactor::Totals totals = compactor_->totals();

@@ -2,12 +2,17 @@
 // authenticated with a shared secret. Topology: this server dials every peer in its list and
 // pushes its changes (and those it has from others: relaying) on that link; it accepts the
 // links its peers dial and applies what they push. See outbound_link.hpp and inbound_link.hpp.
+// The peers are the members of the cluster; set_peers() changes them while it runs.
 // Implements Quorum for --sync-replicas and GET /replication.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,7 +33,7 @@ namespace web::replication {
 
 struct ReplicatorOptions {
   common::Address listen;          // where peers' links arrive (port 0: any)
-  std::vector<std::string> peers;  // their listen addresses, host:port
+  std::vector<std::string> peers;  // their listen addresses, host:port, each once
   std::string secret;
   size_t sync_replicas = 0;  // K: a write waits for K peers' acknowledgement
   common::Millis sync_timeout{5000};
@@ -45,8 +50,17 @@ class Replicator final : public Quorum {
   ~Replicator() override;  // stop()
 
   common::Address local_address() const;
-  void start();  // accepts links, dials every peer, compacts the store periodically
-  void stop();   // idempotent: cuts every link and joins every thread
+  // Accepts links, dials every peer, compacts the store periodically. Fails with the
+  // pthread_create error of the accepting thread.
+  common::Status start();
+  void stop();  // idempotent: cuts every link and joins every thread
+
+  // Makes `peers` the members (after start()): dials the added ones; cuts the links to the
+  // removed ones, which nothing waits for from then on, and retires their origins (stability.hpp)
+  // so that they hold no tombstone back and cannot bring back what those dropped. Refused,
+  // changing nothing, when fewer than --sync-replicas would remain. Says what changed:
+  // "1 added, 1 removed, 3 kept".
+  common::Result<std::string> set_peers(const std::vector<std::string>& peers);
 
   std::optional<std::string> refuse_write() const override;
   bool await_replicated(const store::Change& change) override;
@@ -59,10 +73,13 @@ class Replicator final : public Quorum {
   // tombstones older than the stability horizon (stability.hpp). nullopt until every peer has
   // been heard from.
   std::optional<store::Compaction> proof();
-  // A peer that came back as a new origin leaves its old one silent for good: the old one's
-  // final promise (nothing after the last seq anyone holds, ever) keeps the horizon moving. Kept
-  // in the store, and passed on to every peer in PROGRESS.
-  void retire_replaced(const store::Summary& ours);
+  // Retires the origins of the members removed, of the peers that came back as a new origin,
+  // and those a member retired that are no member's; raises each final seq to the highest any
+  // member holds or declared, so that all agree on it. Kept in the store, passed on in PROGRESS.
+  void settle_retirements(const store::Summary& ours);
+  void retire(store::OriginId origin, uint64_t last, std::string_view why);
+  void add_member(const std::string& address);     // members_mutex_ held
+  void remove_member(const std::string& address);  // members_mutex_ held
 
   store::Store& store_;
   const ReplicatorOptions options_;
@@ -72,8 +89,13 @@ class Replicator final : public Quorum {
   PeerTable peers_;
   Stability stability_;
   std::unique_ptr<common::TcpServer> server_;
-  std::jthread accepting_;
-  std::vector<std::unique_ptr<OutboundLink>> links_;
+  struct Member {
+    PeerTable::PeerId id = 0;
+    std::unique_ptr<OutboundLink> link;
+  };
+  std::mutex members_mutex_;
+  std::map<std::string, Member> members_;  // by address; links live here
+
   std::unique_ptr<store::Compactor> compactor_;
 };
 

@@ -23,7 +23,7 @@ Sender::Sender(const store::Store& store, const PeerTable& peers, Stability& sta
 
 // What the peer acknowledged since (it may have had changes relayed by others) needs no sending.
 void Sender::skip_acknowledged() {
-  for (const auto& [origin, seq] : peers_.acknowledged_by(peer_.index)) {
+  for (const auto& [origin, seq] : peers_.acknowledged_by(peer_.id)) {
     uint64_t& sent = sent_[origin];
     sent = std::max(sent, seq);
   }
@@ -110,7 +110,8 @@ common::Status Sender::fill_gaps() {
 common::Status Sender::progress() {
   if (auto filled = fill_gaps(); !filled) return filled;
   stability_.heard(store_.promise());
-  return peer_.writer.send(FrameType::progress, encode(stability_.latest()));
+  return peer_.writer.send(FrameType::progress,
+                           encode(Progress{stability_.latest(), store_.retired()}));
 }
 
 }  // namespace web::replication

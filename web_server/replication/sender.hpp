@@ -22,7 +22,8 @@ class Sender {
  public:
   struct Peer {
     FrameWriter& writer;
-    size_t index = 0;            // in the PeerTable
+    PeerTable::PeerId id = 0;
+
     store::OriginId origin = 0;  // never sent its own changes: it has them all
   };
 
@@ -33,7 +34,8 @@ class Sender {
   common::Status catch_up();
   // Sends a batch from the feed; catches up from the store where the batch leaves a gap.
   common::Status deliver(const ChangeFeed::Batch& batch);
-  // Sends our promise and those we heard (and first fills any gap a catch-up left).
+  // Sends our promise and those we heard, and the origins we retired (and first fills any gap a
+  // catch-up left).
   common::Status progress();
 
  private:

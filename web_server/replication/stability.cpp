@@ -44,15 +44,43 @@ std::vector<store::Promise> Stability::latest() const {
   return newest;
 }
 
-std::optional<uint64_t> Stability::horizon(const store::Summary& everyone_has,
-                                           const std::set<store::OriginId>& origins) {
+void Stability::declared(store::OriginId declarer, store::Summary retired) {
+  const std::lock_guard lock(mutex_);
+  declared_[declarer] = std::move(retired);
+}
+
+store::Summary Stability::highest_declared(const std::set<store::OriginId>& members) const {
+  const std::lock_guard lock(mutex_);
+  store::Summary highest;
+  for (const store::OriginId member : members) {
+    const auto found = declared_.find(member);
+    if (found == declared_.end()) continue;
+    for (const auto& [origin, last] : found->second) {
+      highest[origin] = std::max(highest[origin], last);
+    }
+  }
+  return highest;
+}
+
+bool Stability::retired_by_all(store::OriginId origin, const View& view) const {
+  const uint64_t last = store::seq_of(view.retired, origin);
+  if (last == 0 || store::seq_of(view.everyone_has, origin) < last) return false;
+  return std::all_of(view.members.begin(), view.members.end(), [&](store::OriginId member) {
+    const auto found = declared_.find(member);
+    return found != declared_.end() && store::seq_of(found->second, origin) == last;
+  });
+}
+
+std::optional<uint64_t> Stability::horizon(const View& view) {
   const std::lock_guard lock(mutex_);
   uint64_t horizon = std::numeric_limits<uint64_t>::max();
-  for (const store::OriginId origin : origins) {
+  bool bounded = false;
+  for (const store::OriginId origin : view.origins) {
+    if (retired_by_all(origin, view)) continue;
     const auto found = promises_.find(origin);
     if (found == promises_.end()) return std::nullopt;
     auto& list = found->second;
-    const uint64_t floor = store::seq_of(everyone_has, origin);
+    const uint64_t floor = store::seq_of(view.everyone_has, origin);
     // The list is in seq (and so hlc) order: the last promise within the floor is the best.
     const auto past =
         std::upper_bound(list.begin(), list.end(), floor,
@@ -60,9 +88,10 @@ std::optional<uint64_t> Stability::horizon(const store::Summary& everyone_has,
     if (past == list.begin()) return std::nullopt;
     const auto best = std::prev(past);
     horizon = std::min(horizon, best->hlc);
+    bounded = true;
     list.erase(list.begin(), best);
   }
-  return origins.empty() ? std::nullopt : std::optional<uint64_t>(horizon);
+  return bounded ? std::optional<uint64_t>(horizon) : std::nullopt;
 }
 
 }  // namespace web::replication

@@ -108,8 +108,8 @@ class Store {
                                       size_t limit) const;
   // This server's promise (version.hpp), taken atomically with the writes it covers.
   Promise promise() const;
-  // Origins that write no more (a peer that came back as a new origin), with the last seq known
-  // of each; retire() keeps the first seq recorded for an origin.
+  // Origins that write no more (a peer removed, or come back as a new origin), with the last seq
+  // taken of each; retire() keeps the highest seq recorded for an origin.
   common::Status retire(OriginId origin, uint64_t last_seq);
   Summary retired() const;
   // Drops the tombstones older than the horizon; how many went.
