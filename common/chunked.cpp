@@ -15,7 +15,8 @@ enum class LineStatus { complete, more, too_long, bare_lf };
 LineStatus take_line(std::string_view input, size_t max, std::string& kept, size_t& used,
                      std::string_view& line) {
   const void* lf = std::memchr(input.data(), '\n', input.size());
-  const size_t n = lf ? static_cast<size_t>(static_cast<const char*>(lf) - input.data()) : input.size();
+  const size_t n =
+      lf ? static_cast<size_t>(static_cast<const char*>(lf) - input.data()) : input.size();
   // The +1 leaves room for the CR of a line that is exactly max bytes long.
   if (kept.size() + n > max + 1) return LineStatus::too_long;
   used = lf ? n + 1 : n;
@@ -42,7 +43,49 @@ bool is_ctl(char c) {
   return (u < 0x20 && c != '\t') || u == 0x7f;
 }
 
-// chunk-size [ BWS ";" chunk-ext ]: returns the reason the line is refused, or empty.
+size_t skip_bws(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return i;
+}
+
+size_t token_end(std::string_view s, size_t i) {
+  while (i < s.size() && is_tchar(s[i])) ++i;
+  return i;
+}
+
+// quoted-string (RFC 9110 §5.6.4) opening at s[i]: the index past its closing quote, or npos.
+size_t quoted_end(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '"') return i + 1;
+    if (s[i] == '\\' && ++i == s.size()) break;
+    if (is_ctl(s[i])) break;
+  }
+  return std::string_view::npos;
+}
+
+// chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), at least one
+// here. Checked whole although ignored: a lax reader and a strict one that split "5;=x" or an
+// unclosed quote differently would disagree on where the chunk data starts.
+std::string_view check_extensions(std::string_view ext) {
+  size_t i = skip_bws(ext, 0);
+  if (i == ext.size() || ext[i] != ';') return "invalid chunk size";
+  while (i < ext.size()) {
+    if (ext[i] != ';') return "invalid chunk extension";
+    const size_t name = skip_bws(ext, i + 1);
+    i = token_end(ext, name);
+    if (i == name) return "chunk extension without a name";
+    i = skip_bws(ext, i);
+    if (i == ext.size() || ext[i] != '=') continue;
+    const size_t value = skip_bws(ext, i + 1);
+    i = value < ext.size() && ext[value] == '"' ? quoted_end(ext, value) : token_end(ext, value);
+    if (i == std::string_view::npos) return "unclosed quoted chunk extension";
+    if (i == value) return "chunk extension without a value";
+    i = skip_bws(ext, i);
+  }
+  return {};
+}
+
+// chunk-size [ chunk-ext ]: returns the reason the line is refused, or empty.
 std::string_view parse_size_line(std::string_view line, uint64_t& size) {
   size_t i = 0;
   size = 0;
@@ -51,13 +94,8 @@ std::string_view parse_size_line(std::string_view line, uint64_t& size) {
     size = (size << 4) | static_cast<uint64_t>(d);
   }
   if (i == 0) return "invalid chunk size";
-  std::string_view ext = line.substr(i);
-  if (ext.empty()) return {};
-  ext.remove_prefix(std::min(ext.find_first_not_of(" \t"), ext.size()));
-  if (ext.empty() || ext.front() != ';') return "invalid chunk size";
-  // Extensions are skipped; only bytes that could confuse a later reader are refused.
-  if (std::any_of(ext.begin(), ext.end(), is_ctl)) return "invalid chunk extension";
-  return {};
+  const std::string_view ext = line.substr(i);
+  return ext.empty() ? std::string_view{} : check_extensions(ext);
 }
 
 }  // namespace
@@ -102,12 +140,19 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view input) {
 
 void ChunkedDecoder::on_line(std::string_view line) {
   switch (state_) {
-    case State::size_line: on_size_line(line); break;
-    case State::data_crlf: state_ = State::size_line; break;  // with max 0, only "" completes
-    case State::trailer: on_trailer_line(line); break;
+    case State::size_line:
+      on_size_line(line);
+      break;
+    case State::data_crlf:
+      state_ = State::size_line;
+      break;  // with max 0, only "" completes
+    case State::trailer:
+      on_trailer_line(line);
+      break;
     case State::data:
     case State::done:
-    case State::failed: break;
+    case State::failed:
+      break;
   }
   line_.clear();
 }
@@ -133,7 +178,8 @@ void ChunkedDecoder::on_trailer_line(std::string_view line) {
   if (trailer_bytes_ > limits_.max_trailer_bytes) {
     return fail(HttpError::header_too_large, "trailer section too large");
   }
-  if (std::any_of(line.begin(), line.end(), is_ctl) || line.front() == ' ' || line.front() == '\t') {
+  if (std::any_of(line.begin(), line.end(), is_ctl) || line.front() == ' ' ||
+      line.front() == '\t') {
     return fail(HttpError::bad_request, "invalid trailer field");
   }
 }

@@ -21,15 +21,16 @@ constexpr std::array<unsigned char, 256> make_classes() {
                                     std::string_view::npos;
     const bool visible = c >= 0x21 && c <= 0x7e;
     const bool value = visible || c >= 0x80 || c == ' ' || c == '\t';
-    t[static_cast<size_t>(c)] = static_cast<unsigned char>((tchar ? kTchar : 0) |
-                                                           (visible ? kTargetChar : 0) |
-                                                           (value ? kValueChar : 0));
+    t[static_cast<size_t>(c)] = static_cast<unsigned char>(
+        (tchar ? kTchar : 0) | (visible ? kTargetChar : 0) | (value ? kValueChar : 0));
   }
   return t;
 }
 constexpr std::array<unsigned char, 256> kClasses = make_classes();
 
-inline bool is(char c, CharClass cls) { return (kClasses[static_cast<unsigned char>(c)] & cls) != 0; }
+inline bool is(char c, CharClass cls) {
+  return (kClasses[static_cast<unsigned char>(c)] & cls) != 0;
+}
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
@@ -57,7 +58,8 @@ ParseResult done(size_t consumed) { return {ParseState::complete, consumed, Http
 // Ran out of input inside the request line after `content` bytes of it: too long already, or
 // wait for more.
 ParseResult request_line_more(size_t content, const HttpLimits& limits) {
-  if (content > limits.max_request_line) return fail(HttpError::uri_too_long, "request line too long");
+  if (content > limits.max_request_line)
+    return fail(HttpError::uri_too_long, "request line too long");
   return need_more();
 }
 
@@ -85,6 +87,29 @@ ParseResult parse_version(std::string_view buf, size_t pos, int& minor) {
   return done(pos + 8);
 }
 
+// scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://": an absolute-form target.
+bool is_absolute_form(std::string_view target) {
+  const size_t end = target.find("://");
+  if (end == std::string_view::npos || end == 0) return false;
+  const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!alpha(target[0])) return false;
+  return std::all_of(
+      target.begin(), target.begin() + static_cast<std::ptrdiff_t>(end),
+      [&](char c) { return alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.'; });
+}
+
+// The request-target form must suit the method (RFC 9112 §3.2): authority-form ("host:port") is
+// CONNECT's alone, and CONNECT takes nothing else; asterisk-form is OPTIONS' alone. A proxy that
+// passed "PUT host:80" on would leave each hop to guess what it means.
+std::string_view target_form_error(std::string_view method, std::string_view target) {
+  const bool authority = target.front() != '/' && target != "*" && !is_absolute_form(target);
+  if (method == "CONNECT") return authority ? "" : "CONNECT without an authority-form target";
+  if (authority) return "authority-form target for a method other than CONNECT";
+  if (target == "*" && method != "OPTIONS")
+    return "asterisk-form target for a method other than OPTIONS";
+  return {};
+}
+
 // method SP request-target SP HTTP-version CRLF, starting at pos; `buf` already stops at the
 // request-line and head limits so a too-long line is refused before it ends.
 ParseResult parse_request_line(std::string_view buf, size_t& pos, const HttpLimits& limits,
@@ -100,6 +125,9 @@ ParseResult parse_request_line(std::string_view buf, size_t& pos, const HttpLimi
   if (i == buf.size()) return request_line_more(i - start, limits);
   if (i == target || buf[i] != ' ') return fail(HttpError::bad_request, "invalid request target");
   out.target = buf.substr(target, i - target);
+  if (const std::string_view why = target_form_error(out.method, out.target); !why.empty()) {
+    return fail(HttpError::bad_request, why);
+  }
   const size_t version = ++i;
   if (buf.size() - version < 8) return request_line_more(buf.size() - start, limits);
   ParseResult r = parse_version(buf, version, out.version_minor);
@@ -238,15 +266,24 @@ ParseResult parse_status_line(std::string_view buf, size_t& pos, ResponseHead& o
 
 int status_for(HttpError error) {
   switch (error) {
-    case HttpError::none: return 200;
-    case HttpError::bad_request: return 400;
-    case HttpError::request_timeout: return 408;
-    case HttpError::payload_too_large: return 413;
-    case HttpError::uri_too_long: return 414;
-    case HttpError::header_too_large: return 431;
-    case HttpError::not_implemented: return 501;
-    case HttpError::version_not_supported: return 505;
-    case HttpError::bad_response: return 502;
+    case HttpError::none:
+      return 200;
+    case HttpError::bad_request:
+      return 400;
+    case HttpError::request_timeout:
+      return 408;
+    case HttpError::payload_too_large:
+      return 413;
+    case HttpError::uri_too_long:
+      return 414;
+    case HttpError::header_too_large:
+      return 431;
+    case HttpError::not_implemented:
+      return 501;
+    case HttpError::version_not_supported:
+      return 505;
+    case HttpError::bad_response:
+      return 502;
   }
   return 500;
 }
@@ -259,11 +296,12 @@ std::optional<std::string_view> HttpHeaders::get(std::string_view name) const {
 }
 
 size_t HttpHeaders::count(std::string_view name) const {
-  return static_cast<size_t>(
-      std::count_if(fields.begin(), fields.end(), [&](const Header& h) { return iequals(h.name, name); }));
+  return static_cast<size_t>(std::count_if(fields.begin(), fields.end(),
+                                           [&](const Header& h) { return iequals(h.name, name); }));
 }
 
-ParseResult parse_request_head(std::string_view buffer, const HttpLimits& limits, RequestHead& out) {
+ParseResult parse_request_head(std::string_view buffer, const HttpLimits& limits,
+                               RequestHead& out) {
   const std::string_view head = buffer.substr(0, limits.max_head_bytes);
   size_t pos = 0;
   ParseResult r = skip_empty_lines(head, pos);
@@ -278,11 +316,26 @@ ParseResult parse_request_head(std::string_view buffer, const HttpLimits& limits
   return host.state == ParseState::error ? host : r;
 }
 
+bool may_begin_request(std::string_view buffer) {
+  size_t i = 0;
+  while (i < buffer.size() && (buffer[i] == '\r' || buffer[i] == '\n')) ++i;
+  while (i < buffer.size() && is(buffer[i], kTchar)) ++i;
+  return i == buffer.size() || (buffer[i] == ' ' && i > 0 && buffer[i - 1] != '\n');
+}
+
+bool is_tchar(char c) { return is(c, kTchar); }
+
 ParseResult parse_response_head(std::string_view buffer, const HttpLimits& limits,
                                 ResponseHead& out) {
   const std::string_view head = buffer.substr(0, limits.max_head_bytes);
+  // Some servers end a 100 Continue with an extra CRLF; RFC 9112 §2.2 lets a reader skip it.
   size_t pos = 0;
-  ParseResult r = parse_status_line(head, pos, out);
+  ParseResult r = skip_empty_lines(head, pos);
+  if (r.state == ParseState::complete) {
+    size_t line_end = 0;  // parse_status_line reads a buffer that starts with the line
+    r = parse_status_line(head.substr(pos), line_end, out);
+    pos += line_end;
+  }
   if (r.state == ParseState::complete) r = parse_fields(head, pos, limits, out.headers);
   r = finish(r, buffer, limits);
   // A backend's malformed head is the backend's fault, whatever the rule it broke.
@@ -341,15 +394,10 @@ BodyFraming content_length(const HttpHeaders& headers, HttpError error) {
   return result;
 }
 
-bool known_coding(std::string_view name) {
-  return iequals(name, "gzip") || iequals(name, "deflate") || iequals(name, "compress") ||
-         iequals(name, "identity");
-}
-
 struct Codings {
   bool present = false;
   bool chunked_last = false;
-  bool unknown = false;
+  bool other = false;          // a coding other than chunked
   std::string_view malformed;  // why the list is unusable, if it is
 };
 
@@ -369,7 +417,7 @@ Codings read_codings(const HttpHeaders& headers) {
       if (c.chunked_last && chunked_seen) c.malformed = "chunked applied twice";
       if (c.chunked_last && name.size() != element.size()) c.malformed = "parameters on chunked";
       chunked_seen |= c.chunked_last;
-      c.unknown |= !c.chunked_last && !known_coding(name);
+      c.other |= !c.chunked_last;
       return c.malformed.empty();
     });
   }
@@ -389,10 +437,13 @@ BodyFraming request_body_framing(const RequestHead& head) {
     return framing_error(HttpError::bad_request, "both Transfer-Encoding and Content-Length");
   }
   if (!codings.malformed.empty()) return framing_error(HttpError::bad_request, codings.malformed);
-  if (codings.unknown) return framing_error(HttpError::not_implemented, "unknown transfer coding");
   if (!codings.chunked_last) {
     return framing_error(HttpError::bad_request, "Transfer-Encoding does not end in chunked");
   }
+  // Decoding is all a server or proxy here does with a body: forwarding "gzip, chunked" as
+  // "chunked" would drop the coding, so any coding but chunked is refused (RFC 9112 §6.1).
+  if (codings.other)
+    return framing_error(HttpError::not_implemented, "transfer coding not applied");
   return {BodyKind::chunked, 0, HttpError::none, {}};
 }
 
@@ -414,13 +465,14 @@ BodyFraming response_body_framing(const ResponseHead& head, std::string_view req
     return framing_error(HttpError::bad_response, "both Transfer-Encoding and Content-Length");
   }
   if (!codings.malformed.empty()) return framing_error(HttpError::bad_response, codings.malformed);
+  // The proxy re-frames every body it passes on and would silently drop any other coding.
+  if (codings.other) return framing_error(HttpError::bad_response, "transfer coding not applied");
   return {codings.chunked_last ? BodyKind::chunked : BodyKind::until_close, 0, HttpError::none, {}};
 }
 
 bool has_token(std::string_view field_value, std::string_view token) {
-  return !for_each_element(field_value, [&](std::string_view element) {
-    return !iequals(element, token);
-  });
+  return !for_each_element(field_value,
+                           [&](std::string_view element) { return !iequals(element, token); });
 }
 
 bool keeps_alive(int version_minor, const HttpHeaders& headers) {

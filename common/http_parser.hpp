@@ -12,9 +12,9 @@
 namespace common {
 
 struct HttpLimits {
-  size_t max_head_bytes = 16 * 1024;    // request/status line + fields + blank line
-  size_t max_request_line = 8 * 1024;   // longer request line -> 414
-  size_t max_headers = 100;             // more fields -> 431
+  size_t max_head_bytes = 16 * 1024;   // request/status line + fields + blank line
+  size_t max_request_line = 8 * 1024;  // longer request line -> 414
+  size_t max_headers = 100;            // more fields -> 431
 };
 
 // Why a message was refused, mapped to the status a server answers with.
@@ -61,15 +61,22 @@ enum class ParseState { complete, incomplete, error };
 
 struct ParseResult {
   ParseState state = ParseState::incomplete;
-  size_t consumed = 0;              // bytes of the head, including the blank line, when complete
+  size_t consumed = 0;  // bytes of the head, including the blank line, when complete
   HttpError error = HttpError::none;
-  std::string_view reason;          // static text saying why, when state == error
+  std::string_view reason;  // static text saying why, when state == error
 };
 
 // Rejects (among others, per RFC 9112): bare LF line ends, obs-fold, whitespace between a field
 // name and the colon, CR/LF/NUL in values, invalid tokens, a missing or repeated Host in
 // HTTP/1.1. Leading empty lines before a request line are skipped (RFC 9112 §2.2).
 ParseResult parse_request_head(std::string_view buffer, const HttpLimits& limits, RequestHead& out);
+// False once the bytes so far cannot start a request line (after optional empty lines, a method
+// token and SP): a TLS ClientHello on the plain port is refused at its first byte instead of
+// waiting out the head's deadline.
+bool may_begin_request(std::string_view buffer);
+
+// Leading empty lines before the status line are skipped too: some servers send one after a
+// 100 Continue.
 ParseResult parse_response_head(std::string_view buffer, const HttpLimits& limits,
                                 ResponseHead& out);
 
@@ -83,11 +90,14 @@ struct BodyFraming {
 };
 
 // Requests: Transfer-Encoding with Content-Length, differing or invalid Content-Length values, or
-// a Transfer-Encoding not ending in chunked -> 400; an unknown coding -> 501.
+// a Transfer-Encoding not ending in chunked -> 400; any coding besides chunked -> 501.
 BodyFraming request_body_framing(const RequestHead& head);
-// Responses to HEAD, 1xx, 204 and 304 have no body; otherwise as the fields say, or until close.
+// Responses to HEAD, 1xx, 204 and 304 have no body; otherwise as the fields say, or until close;
+// any coding besides chunked -> bad_response.
 BodyFraming response_body_framing(const ResponseHead& head, std::string_view request_method);
 
+// A token character (RFC 9110 §5.6.2).
+bool is_tchar(char c);
 // True if the comma-separated field value lists `token` (case-insensitive), e.g. "close".
 bool has_token(std::string_view field_value, std::string_view token);
 // Whether the connection stays open after this exchange, from the version and Connection.

@@ -19,6 +19,11 @@ bool worth_parsing(std::string_view data, size_t scanned, const HttpLimits& limi
   return std::memchr(data.data() + scanned, '\n', data.size() - scanned) != nullptr;
 }
 
+// A request whose first bytes can begin none (a TLS ClientHello on the plain port) is refused at
+// once, not when its deadline passes: the parser refuses whatever may_begin_request does.
+bool doomed(std::string_view data, const RequestHead&) { return !may_begin_request(data); }
+bool doomed(std::string_view, const ResponseHead&) { return false; }
+
 ParseResult parse_head(std::string_view data, const HttpLimits& limits, RequestHead& out) {
   return parse_request_head(data, limits, out);
 }
@@ -156,7 +161,7 @@ HeadRead Stream::read_any_head(Head& out, const HttpLimits& limits, const HeadDe
   if (begin_ < end_) start();  // pipelined behind the previous message
   for (size_t scanned = 0;;) {
     const std::string_view unread = data();
-    if (worth_parsing(unread, scanned, limits)) {
+    if (worth_parsing(unread, scanned, limits) || doomed(unread, out)) {
       const ParseResult parsed = parse_head(unread, limits, out);
       got.size = parsed.consumed;
       got.error = parsed.error;

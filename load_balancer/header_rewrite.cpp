@@ -101,7 +101,8 @@ void rewrite_request_head(const common::RequestHead& head, const RequestRewrite&
   const bool has_connection = head.headers.count("connection") > 0;
   for (const common::Header& field : head.headers.fields) {
     if (rewritten_by_proxy(field)) continue;
-    if (!forwarded(field, head.headers, how.upgrade, has_connection)) continue;
+    // The client's Upgrade may list more than websocket ("websocket, h2c"): only that one goes on.
+    if (!forwarded(field, head.headers, false, has_connection)) continue;
     common::append_header(out, field.name, field.value);
   }
   append_forwarded_for(out, head.headers, how.client_ip);
@@ -109,7 +110,10 @@ void rewrite_request_head(const common::RequestHead& head, const RequestRewrite&
   if (host && !host->empty()) common::append_header(out, "X-Forwarded-Host", *host);
   common::append_header(out, "Via", how.via);
   append_framing(out, how.framing, how.length);
-  if (how.upgrade) common::append_header(out, "Connection", "Upgrade");
+  if (how.upgrade) {
+    common::append_header(out, "Upgrade", "websocket");
+    common::append_header(out, "Connection", "Upgrade");
+  }
   out += "\r\n";
 }
 
@@ -145,6 +149,11 @@ bool is_websocket_upgrade(const common::RequestHead& head) {
     }
   }
   return websocket && connection_upgrade;
+}
+
+bool switches_to_websocket(const common::ResponseHead& head) {
+  const auto upgrade = head.headers.get("upgrade");
+  return head.status == 101 && head.headers.count("upgrade") == 1 && iequals(*upgrade, "websocket");
 }
 
 }  // namespace lb

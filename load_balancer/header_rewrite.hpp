@@ -26,16 +26,18 @@ struct RequestRewrite {
   std::string_view via;                   // our Via entry, e.g. "1.1 load_balancer"
   OutFraming framing = OutFraming::none;  // none, length or chunked
   uint64_t length = 0;                    // for OutFraming::length
-  bool upgrade = false;  // a WebSocket handshake: Upgrade kept and "Connection: Upgrade" sent
+  bool upgrade =
+      false;  // a WebSocket handshake: "Upgrade: websocket" and "Connection: Upgrade" sent
 };
 
 // Replaces `out` (keeping its capacity) with the head to send to a backend:
 // "METHOD target HTTP/1.1", Host first (empty for an HTTP/1.0 request without one), the client's
 // end-to-end fields in order, X-Forwarded-For (earlier values joined, the client appended),
 // X-Forwarded-Proto: http, X-Forwarded-Host, Via, then the framing. Dropped: Connection and every
-// field it names, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade (unless how.upgrade), the
-// client's Content-Length and Transfer-Encoding, and "Expect: 100-continue" (the proxy answers
-// that itself when it starts reading the body).
+// field it names, Keep-Alive, Proxy-Connection, TE, Trailer, the client's Upgrade (with
+// how.upgrade it is replaced by "Upgrade: websocket" alone), the client's Content-Length and
+// Transfer-Encoding, and "Expect: 100-continue" (the proxy answers that itself when it starts
+// reading the body).
 void rewrite_request_head(const common::RequestHead& head, const RequestRewrite& how,
                           std::string& out);
 
@@ -57,5 +59,10 @@ void rewrite_response_head(const common::ResponseHead& head, const ResponseRewri
 // A WebSocket handshake (RFC 6455 §4.1): an HTTP/1.1 GET with "Upgrade: websocket" and
 // "Connection: upgrade".
 bool is_websocket_upgrade(const common::RequestHead& head);
+
+// A backend's 101 switches to WebSocket and nothing else: one Upgrade field, "websocket". A 101
+// to any other protocol (h2c) must not open a tunnel, or the requests that follow it on the
+// connection would reach the backend unseen by the proxy.
+bool switches_to_websocket(const common::ResponseHead& head);
 
 }  // namespace lb

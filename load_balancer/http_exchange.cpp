@@ -252,6 +252,10 @@ Exchange::Attempt Exchange::read_response(Lease& lease) {
     if (status == 101 && !upgrade_) {
       return backend_failed(lease, 502, "101 Switching Protocols that nobody asked for");
     }
+    if (status == 101 && !switches_to_websocket(s_.response)) {
+      return backend_failed(lease, 502,
+                            "101 Switching Protocols to another protocol than websocket");
+    }
     if (status >= 200 || status == 101) return final_response(lease, head.size);
     if (!forward_interim()) return client_gone("closed during the response");
     up.consume(head.size);
@@ -315,10 +319,15 @@ Exchange::Attempt Exchange::final_response(Lease& lease, size_t head_size) {
   result_.backend = lease.backend;
   s_.upstream_in.consume(head_size);  // the parsed head is not used after this
   s_.response_body.start(in, 0);
+  const uint64_t sent_before = result_.bytes_out;
   SocketSink sink(s_.client_in, s_.response_head, {}, &result_.bytes_out, nullptr);
   const PumpEnd end = pump_body(s_.upstream_in, {.each_read = options_.server_timeout},
                                 s_.response_body, out, sink);
   if (end.kind == PumpEnd::Kind::write_failed) return client_gone("closed during the response");
+  if (end.kind == PumpEnd::Kind::bad_body && result_.bytes_out == sent_before) {
+    // Refused before its head left: the client can still be told.
+    return backend_failed(lease, 502, "invalid response body: " + std::string(end.reason));
+  }
   if (end.kind != PumpEnd::Kind::done) {
     // Part of the response is out: only closing tells the client it is incomplete.
     const std::string why = end.kind == PumpEnd::Kind::bad_body

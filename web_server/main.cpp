@@ -332,9 +332,8 @@ void serve_until_shutdown(Running& running, const Settings& settings) {
   common::log("web_server ", server.name(), " serving on ", address);
   common::log_if_failed(common::notify_ready("serving on " + address));
   const common::WatchdogPinger watchdog;  // pings until this returns, through the drain
-  common::wait_for_shutdown([&] {
-    reload_peers(settings.replication_flags.peers_file, running.replicator.get());
-  });
+  common::wait_for_shutdown(
+      [&] { reload_peers(settings.replication_flags.peers_file, running.replicator.get()); });
   server.stop();  // ends idle keep-alive connections; the others close after their response
   common::drain(settings.drain_timeout, [&server] { return server.open_connections(); });
   server.close_connections();

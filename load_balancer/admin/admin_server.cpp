@@ -96,8 +96,8 @@ void AdminServer::serve_connection(const common::Fd& client, const common::Addre
   AdminContext context{balancer_, sampler_, options_.token, page_};
   Routed routed = route(*read.request, context);
   if (routed.response.status == 401) {
-    common::log("admin: ", peer.to_string(), " ", read.request->method, " ", read.request->path,
-                ": 401 (missing or wrong token)");
+    common::log_limited(refusals_log_, "admin: ", peer.to_string(), " ", read.request->method, " ",
+                        read.request->path, ": 401 (missing or wrong token)");
   }
   if (routed.events) {
     stream_events(stream);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/address.hpp"
+#include "common/log.hpp"
 #include "common/result.hpp"
 #include "common/stream.hpp"
 #include "common/tcp_server.hpp"
@@ -50,6 +51,7 @@ class AdminServer {
   Balancer& balancer_;
   const std::string page_;
   Sampler sampler_;
+  common::LogLimiter refusals_log_{10};  // lines for refused requests, which anyone can send
   std::mutex mutex_;  // guards samples_ and stopping_
   std::condition_variable sampled_;
   uint64_t samples_ = 0;

@@ -126,6 +126,29 @@ TEST(AdminTest, TokenIsRequiredWhenSet) {
   EXPECT_NE(balancer->process.err().find("401 (missing or wrong token)"), std::string::npos);
 }
 
+// Anyone can send wrong tokens: a flood of them leaves a bounded number of log lines, and the
+// lines that follow say how many were left out.
+TEST(AdminTest, FloodOfRefusedRequestsLogsBoundedLines) {
+  auto servers = start_web_servers(1);
+  const std::string dir = harness::temp_dir();
+  std::ofstream(dir + "/token") << "s3cret-token\n";
+  auto balancer = start_admin_balancer(
+      {"--backends", backends_flag(servers), "--admin-token-file", dir + "/token"});
+  const std::string admin = balancer->admin;
+  constexpr int kFlood = 300;
+  for (int i = 0; i < kFlood; ++i) {
+    ASSERT_EQ(status_of(admin_request(admin, "GET", "/stats", "", "wrong")), 401);
+  }
+  const std::string err = balancer->process.err();
+  size_t lines = 0;
+  for (size_t at = err.find("401 (missing"); at != std::string::npos;
+       at = err.find("401 (missing", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1u) << err;
+  EXPECT_LT(lines, static_cast<size_t>(kFlood) / 2) << err;
+}
+
 TEST(AdminTest, RuntimeChangesMoveTrafficAndShowInStats) {
   auto servers = start_web_servers(2);
   const std::string s0 = servers[0]->address;

@@ -228,6 +228,16 @@ std::vector<HostileRequest> hostile_requests() {
            "\r\n0\r\n\r\n",
        413},
       {"NulInValue", "GET / HTTP/1.1\r\nHost: test\r\nX-A: a\0b\r\n\r\n"s, 400},
+      // Forwarded as "chunked" alone, the body would lose its gzip coding.
+      {"CodingNotApplied", post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"ChunkExtensionWithoutName",
+       post + "Transfer-Encoding: chunked\r\n\r\n2;\r\nab\r\n0\r\n\r\n", 400},
+      {"ChunkExtensionUnclosedQuote",
+       post + "Transfer-Encoding: chunked\r\n\r\n5;a=\"x\r\nhello\r\n0\r\n\r\n", 400},
+      {"AuthorityFormOutsideConnect",
+       "PUT test:80 HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n", 400},
+      // A TLS ClientHello on the plain port: refused at once, not after --client-timeout.
+      {"TlsClientHello", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03"s, 400},
   };
 }
 
@@ -382,6 +392,88 @@ TEST(HttpModeBackendTest, BackendThatAnswersGarbageGets502) {
   const std::string response =
       harness::exchange(address, harness::get_request("/"), kExchangeTimeout);
   EXPECT_EQ(harness::status_of(response), 502) << response << balancer.err();
+}
+
+// A backend's response, sent whole to the first request it gets; the heads it received.
+class ScriptedBackend {
+ public:
+  explicit ScriptedBackend(std::string response)
+      : backend_([this, response = std::move(response)](common::Fd fd) {
+          const std::string head = read_request_head(fd);
+          if (head.empty()) return;
+          {
+            std::lock_guard lock(mutex_);
+            heads_.push_back(head);
+          }
+          (void)common::send_all(fd, response);
+          // Whatever the client sends next reaches the backend only through a tunnel.
+          std::string more;
+          if (read_head_and(fd, more, 0)) {
+            std::lock_guard lock(mutex_);
+            heads_.push_back(more);
+          }
+        }) {}
+  const std::string& address() const { return backend_.address(); }
+  std::vector<std::string> heads() {
+    std::lock_guard lock(mutex_);
+    return heads_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> heads_;
+  FakeBackend backend_;  // last: its thread stops before the fields it uses go
+};
+
+// h2c smuggling: a handshake that lists h2c beside websocket goes on as websocket alone, and a
+// 101 to h2c opens no tunnel, so the request behind it cannot reach the backend unseen.
+TEST(HttpModeBackendTest, SwitchToAnotherProtocolThanWebSocketGets502AndNoTunnel) {
+  ScriptedBackend backend(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n");
+  harness::Process balancer = start_balancer(backend.address());
+  const std::string address = balancer.wait_listening();
+  ASSERT_FALSE(address.empty()) << balancer.err();
+  const std::string smuggled = "GET /admin HTTP/1.1\r\nHost: test\r\n\r\n";
+  const std::string response = harness::exchange(
+      address,
+      "GET / HTTP/1.1\r\nHost: test\r\nUpgrade: websocket, h2c\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+          smuggled,
+      kExchangeTimeout);
+  EXPECT_EQ(harness::status_of(response), 502) << response << balancer.err();
+  const std::vector<std::string> heads = backend.heads();
+  ASSERT_FALSE(heads.empty()) << balancer.err();
+  EXPECT_NE(heads[0].find("\r\nUpgrade: websocket\r\n"), std::string::npos) << heads[0];
+  EXPECT_EQ(heads[0].find("h2c"), std::string::npos) << heads[0];
+  for (const std::string& head : heads) EXPECT_EQ(head.find("/admin"), std::string::npos) << head;
+}
+
+// RFC 9112 §2.2: an empty line before a status line may be skipped, as after a 100 Continue.
+TEST(HttpModeBackendTest, EmptyLineAfterContinueIsTolerated) {
+  ScriptedBackend backend(
+      "HTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+  harness::Process balancer = start_balancer(backend.address());
+  const std::string address = balancer.wait_listening();
+  ASSERT_FALSE(address.empty()) << balancer.err();
+  const std::string response =
+      harness::exchange(address, harness::get_request("/"), kExchangeTimeout);
+  const size_t final_head = response.find("HTTP/1.1 200 ");
+  ASSERT_NE(final_head, std::string::npos) << response << balancer.err();
+  EXPECT_TRUE(response.ends_with("\r\n\r\nok\n")) << response;
+}
+
+// A chunked response the balancer refuses before any of it went out is answered, not cut.
+TEST(HttpModeBackendTest, InvalidChunkedResponseBodyGets502) {
+  for (const char* body : {"zz\r\nhello\r\n0\r\n\r\n", "5;=x\r\nhello\r\n0\r\n\r\n"}) {
+    SCOPED_TRACE(body);
+    ScriptedBackend backend("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"s + body);
+    harness::Process balancer = start_balancer(backend.address());
+    const std::string address = balancer.wait_listening();
+    ASSERT_FALSE(address.empty()) << balancer.err();
+    const std::string response =
+        harness::exchange(address, harness::get_request("/"), kExchangeTimeout);
+    EXPECT_EQ(harness::status_of(response), 502) << response << balancer.err();
+  }
 }
 
 // Once part of a response is out, only closing the connection tells the client it is cut short:

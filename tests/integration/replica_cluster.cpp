@@ -36,8 +36,8 @@ Cluster::~Cluster() {
 }
 
 Node& Cluster::add(const std::string& name) {
-  nodes_.push_back(
-      Node{name, free_address(), free_address(), root_ + "/" + name, {}, {}, secret_, {}, {}, nullptr});
+  nodes_.push_back(Node{
+      name, free_address(), free_address(), root_ + "/" + name, {}, {}, secret_, {}, {}, nullptr});
   return nodes_.back();
 }
 

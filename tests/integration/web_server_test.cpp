@@ -195,6 +195,35 @@ TEST_F(WebServerTest, MalformedRequestGets400AndCloseThenOthersAreServed) {
   EXPECT_EQ(harness::status_of(harness::exchange(host_port, harness::get_request("/health"))), 200);
 }
 
+// Requests a strict server refuses, each on its own connection, which closes after the answer.
+TEST_F(WebServerTest, HostileRequestsGetTheirStatusAndClose) {
+  const std::string host_port = start({"--request-timeout", "30s"});
+  const std::string chunked = "Transfer-Encoding: chunked\r\n";
+  const struct {
+    const char* name;
+    std::string bytes;
+    int status;
+  } table[] = {
+      {"CodingNotApplied",
+       request("POST", "/health", "Transfer-Encoding: gzip, chunked\r\n") + "0\r\n\r\n", 501},
+      {"ChunkExtensionWithoutName", request("POST", "/health", chunked) + "2;\r\nab\r\n0\r\n\r\n",
+       400},
+      {"ChunkExtensionWithoutNameBeforeValue",
+       request("POST", "/health", chunked) + "5;=x\r\nhello\r\n0\r\n\r\n", 400},
+      {"ChunkExtensionUnclosedQuote",
+       request("POST", "/health", chunked) + "5;a=\"x\r\nhello\r\n0\r\n\r\n", 400},
+      {"AuthorityFormOutsideConnect", request("PUT", "test:80", "Content-Length: 0\r\n"), 400},
+      {"TlsClientHello", std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11), 400},
+  };
+  for (const auto& row : table) {
+    SCOPED_TRACE(row.name);
+    const auto start_time = std::chrono::steady_clock::now();
+    const std::string response = harness::exchange(host_port, row.bytes, 60s);
+    EXPECT_EQ(harness::status_of(response), row.status) << response;
+    EXPECT_LT(std::chrono::steady_clock::now() - start_time, 20s) << "answered only at a timeout";
+  }
+}
+
 TEST_F(WebServerTest, OversizedHeadGets431AndLongUriGets414) {
   const std::string host_port = start();
   const std::string big_field = "X-Filler: " + std::string(20000, 'a') + "\r\n";

@@ -70,6 +70,8 @@ const ValidCase kValidCases[] = {
     {"Extension", "3;name=value\r\nabc\r\n0;last\r\n\r\n", "abc"},
     {"ExtensionWithSpaces", "3 ; a = b\r\nabc\r\n0\r\n\r\n", "abc"},
     {"QuotedExtension", "3;a=\"x y\"\r\nabc\r\n0\r\n\r\n", "abc"},
+    {"QuotedPairInExtension", "3;a=\"x\\\"y\"\r\nabc\r\n0\r\n\r\n", "abc"},
+    {"TwoExtensions", "3;a;b=c\r\nabc\r\n0\r\n\r\n", "abc"},
     {"Trailers", "3\r\nabc\r\n0\r\nX-Sum: 1\r\nY: 2\r\n\r\n", "abc"},
     {"CrlfInsideData", "4\r\n\r\n\r\n\r\n0\r\n\r\n", "\r\n\r\n"},
     {"PipelinedMessageLeftAlone", "3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n", "abc", 16},
@@ -140,6 +142,13 @@ const RejectCase kRejectCases[] = {
     {"SeventeenHexDigits", "00000000000000003\r\nabc\r\n0\r\n\r\n", k400},
     {"OverflowingSize", "10000000000000000\r\n", k400},
     {"ControlCharInExtension", "3;a\x01\r\nabc\r\n0\r\n\r\n", k400},
+    {"ExtensionWithoutName", "2;\r\nab\r\n0\r\n\r\n", k400},
+    {"ExtensionWithEmptyName", "5;=x\r\nhello\r\n0\r\n\r\n", k400},
+    {"ExtensionWithEmptyValue", "3;a=\r\nabc\r\n0\r\n\r\n", k400},
+    {"UnclosedQuotedExtension", "3;a=\"x\r\nabc\r\n0\r\n\r\n", k400},
+    {"QuoteInsideTokenValue", "3;a=b\"c\r\nabc\r\n0\r\n\r\n", k400},
+    {"SpaceInsideTokenValue", "3;a=b c\r\nabc\r\n0\r\n\r\n", k400},
+    {"TwoSemicolons", "3;;a\r\nabc\r\n0\r\n\r\n", k400},
     {"BareLfAfterSize", "3\nabc\r\n0\r\n\r\n", k400},
     {"CrWithoutLfAfterSize", "3\rabc\r\n0\r\n\r\n", k400},
     {"DataLongerThanSize", "3\r\nabcd\r\n0\r\n\r\n", k400},
@@ -150,14 +159,26 @@ const RejectCase kRejectCases[] = {
     {"BareLfAfterTrailer", "0\r\nX: 1\n\r\n", k400},
     {"FoldedTrailer", "0\r\nX: 1\r\n 2\r\n\r\n", k400},
     {"NulInTrailer", "0\r\nX: \0\r\n\r\n"sv, k400},
-    {"SizeLineOverLimit", "3;aaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nabc\r\n0\r\n\r\n", k400, {.max_line = 16}},
-    {"TrailersOverLimit", "0\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n", HttpError::header_too_large,
+    {"SizeLineOverLimit",
+     "3;aaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nabc\r\n0\r\n\r\n",
+     k400,
+     {.max_line = 16}},
+    {"TrailersOverLimit",
+     "0\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+     HttpError::header_too_large,
      {.max_trailer_bytes = 16}},
-    {"ManyTrailersOverLimit", "0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", HttpError::header_too_large,
+    {"ManyTrailersOverLimit",
+     "0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+     HttpError::header_too_large,
      {.max_trailer_bytes = 16}},
-    {"BodyOverLimit", "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", HttpError::payload_too_large,
+    {"BodyOverLimit",
+     "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+     HttpError::payload_too_large,
      {.max_body = 4}},
-    {"HugeChunkOverLimit", "ffffffffffffffff\r\n", HttpError::payload_too_large, {.max_body = 1000}},
+    {"HugeChunkOverLimit",
+     "ffffffffffffffff\r\n",
+     HttpError::payload_too_large,
+     {.max_body = 1000}},
 };
 
 class ChunkedRejectTest : public testing::TestWithParam<RejectCase> {};
@@ -178,7 +199,8 @@ TEST_P(ChunkedRejectTest, RefusesTheSameWhenSplitAtEveryOffset) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(ChunkedTest, ChunkedRejectTest, testing::ValuesIn(kRejectCases), CaseName{});
+INSTANTIATE_TEST_SUITE_P(ChunkedTest, ChunkedRejectTest, testing::ValuesIn(kRejectCases),
+                         CaseName{});
 
 // ---- Contract details ----
 

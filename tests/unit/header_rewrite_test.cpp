@@ -100,9 +100,16 @@ INSTANTIATE_TEST_SUITE_P(
                     "Connection: keep-alive, Upgrade, X-Hop\r\nX-Hop: 1\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
                     OutFraming::none, 0, true,
-                    "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+                    "GET /ws HTTP/1.1\r\nHost: h\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-                        forwarded() + "Connection: Upgrade\r\n\r\n"}),
+                        forwarded() + "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"},
+        // h2c smuggling: a backend that speaks h2c must not be offered it through the tunnel.
+        RequestCase{"WebSocketHandshakeForwardsOnlyWebSocket",
+                    "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket, h2c\r\n"
+                    "Connection: Upgrade\r\n\r\n",
+                    OutFraming::none, 0, true,
+                    "GET /ws HTTP/1.1\r\nHost: h\r\n" + forwarded() +
+                        "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"}),
     [](const testing::TestParamInfo<RequestCase>& param) { return std::string(param.param.name); });
 
 struct ResponseCase {
@@ -203,6 +210,27 @@ INSTANTIATE_TEST_SUITE_P(
         UpgradeCase{"Http10", "GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
                     false}),
     [](const testing::TestParamInfo<UpgradeCase>& param) { return std::string(param.param.name); });
+
+// Only a switch to WebSocket opens a tunnel: a 101 to h2c would let later requests pass unseen.
+TEST(SwitchesToWebSocketTest, AcceptsOnlyA101ToWebSocketAlone) {
+  const struct {
+    const char* head;
+    bool websocket;
+  } table[] = {
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", true},
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n\r\n", true},
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", false},
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket, h2c\r\n\r\n", false},
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nUpgrade: h2c\r\n\r\n", false},
+      {"HTTP/1.1 101 Switching Protocols\r\n\r\n", false},
+      {"HTTP/1.1 200 OK\r\nUpgrade: websocket\r\n\r\n", false},
+  };
+  for (const auto& row : table) {
+    common::ResponseHead head;
+    ASSERT_EQ(common::parse_response_head(row.head, {}, head).state, common::ParseState::complete);
+    EXPECT_EQ(switches_to_websocket(head), row.websocket) << row.head;
+  }
+}
 
 }  // namespace
 }  // namespace lb

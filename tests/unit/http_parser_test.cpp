@@ -69,7 +69,10 @@ const RequestCase kRequestCases[] = {
     {"NonTokenFieldName", "GET / HTTP/1.1\r\nHost: a\r\nX(y): b\r\n\r\n", kErr, k400},
     {"FieldLineWithoutColon", "GET / HTTP/1.1\r\nHost: a\r\nJunk\r\n\r\n", kErr, k400},
     {"NulInValue", "GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n"sv, kErr, k400},
-    {"ControlCharInValue", "GET / HTTP/1.1\r\nHost: a\r\nX: a\x01" "b\r\n\r\n", kErr, k400},
+    {"ControlCharInValue",
+     "GET / HTTP/1.1\r\nHost: a\r\nX: a\x01"
+     "b\r\n\r\n",
+     kErr, k400},
     {"DelInValue", "GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n\r\n", kErr, k400},
     {"EmptyMethod", " / HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
     {"NonTokenMethod", "GE(T / HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
@@ -94,6 +97,12 @@ const RequestCase kRequestCases[] = {
     {"HostWithSpace", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", kErr, k400},
     {"HostWithSlash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", kErr, k400},
     {"HostWithUserinfo", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", kErr, k400},
+    {"AuthorityFormForPut", "PUT a.example:80 HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
+    {"AuthorityFormForGet", "GET a.example HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
+    {"SchemeWithoutSlashesIsAuthorityForm", "GET http:80 HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
+    {"AsteriskFormForGet", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
+    {"ConnectWithOriginForm", "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
+    {"ConnectWithAbsoluteForm", "CONNECT http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", kErr, k400},
 
     {"EmptyBuffer", "", kMore},
     {"OnlyEmptyLines", "\r\n\r\n", kMore},
@@ -364,6 +373,9 @@ const ResponseCase kResponseCases[] = {
     {"ObsTextReason", "HTTP/1.1 200 \xc3\xa9\r\n\r\n", kOk, 200, "\xc3\xa9"},
     {"Status999", "HTTP/1.1 999 Odd\r\n\r\n", kOk, 999, "Odd"},
     {"Status100", "HTTP/1.1 100 Continue\r\n\r\n", kOk, 100, "Continue"},
+    {"EmptyLineBeforeStatusLine", "\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", kOk, 200,
+     "OK"},
+    {"OnlyAnEmptyLine", "\r\n", kMore},
     {"Prefix", "HTTP/1.1 200 OK\r\n", kMore},
     {"VeryShortPrefix", "HTTP/", kMore},
 
@@ -380,6 +392,7 @@ const ResponseCase kResponseCases[] = {
     {"ObsFold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", kErr},
     {"SpaceBeforeColon", "HTTP/1.1 200 OK\r\nX : a\r\n\r\n", kErr},
     {"NulInValue", "HTTP/1.1 200 OK\r\nX: \0\r\n\r\n"sv, kErr},
+    {"BareLfBeforeStatusLine", "\nHTTP/1.1 200 OK\r\n\r\n", kErr},
 };
 
 class ResponseTableTest : public testing::TestWithParam<ResponseCase> {};
@@ -450,51 +463,63 @@ const FramingCase kRequestFramingCases[] = {
     {"NoBody", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", kNone},
     {"ContentLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n", kLength, 10},
     {"ContentLengthZero", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", kLength, 0},
-    {"ContentLengthMax", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n",
-     kLength, UINT64_MAX},
+    {"ContentLengthMax",
+     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n", kLength,
+     UINT64_MAX},
     {"IdenticalListedLengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42 , 42\r\n\r\n",
      kLength, 42},
     {"IdenticalRepeatedLengths",
      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42\r\ncontent-length: 42\r\n\r\n", kLength, 42},
     {"Chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", kChunked},
-    {"ChunkedAnyCase", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ChUnKeD\r\n\r\n", kChunked},
-    {"GzipThenChunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip , chunked\r\n\r\n",
+    {"ChunkedAnyCase", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ChUnKeD\r\n\r\n",
      kChunked},
-    {"CodingsOnTwoLines",
-     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n",
-     kChunked},
-    {"EmptyListElementsIgnored", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , chunked\r\n\r\n",
-     kChunked},
+    {"EmptyListElementsIgnored",
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , chunked\r\n\r\n", kChunked},
 
-    {"DifferingListedLengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42, 43\r\n\r\n", kNone,
-     0, k400},
+    {"DifferingListedLengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42, 43\r\n\r\n",
+     kNone, 0, k400},
     {"DifferingRepeatedLengths",
-     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42\r\nContent-Length: 43\r\n\r\n", kNone, 0, k400},
-    {"EmptyLengthElement", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5,,5\r\n\r\n", kNone, 0, k400},
+     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42\r\nContent-Length: 43\r\n\r\n", kNone, 0,
+     k400},
+    {"EmptyLengthElement", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5,,5\r\n\r\n", kNone, 0,
+     k400},
     {"EmptyLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", kNone, 0, k400},
     {"SignedLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", kNone, 0, k400},
     {"NegativeLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", kNone, 0, k400},
     {"HexLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", kNone, 0, k400},
-    {"SpaceInsideLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", kNone, 0, k400},
+    {"SpaceInsideLength", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", kNone, 0,
+     k400},
     {"OverflowingLength",
      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551616\r\n\r\n", kNone, 0, k400},
-    {"ChunkedNotLast", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", kNone,
-     0, k400},
+    {"ChunkedNotLast", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+     kNone, 0, k400},
     {"OnlyGzip", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", kNone, 0, k400},
-    {"ChunkedTwice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", kNone,
-     0, k400},
+    {"ChunkedTwice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+     kNone, 0, k400},
     {"ChunkedTwiceOnTwoLines",
-     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+     "chunked\r\n\r\n",
      kNone, 0, k400},
     {"ChunkedWithParameter", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;x=1\r\n\r\n",
      kNone, 0, k400},
-    {"EmptyTransferEncoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,\r\n\r\n", kNone, 0,
-     k400},
+    {"EmptyTransferEncoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,\r\n\r\n", kNone,
+     0, k400},
     {"TransferEncodingAndLength",
-     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", kNone, 0,
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", kNone,
+     0, k400},
+    {"TransferEncodingIn10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", kNone, 0,
      k400},
-    {"TransferEncodingIn10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", kNone, 0, k400},
-    {"UnknownCoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: br, chunked\r\n\r\n", kNone, 0,
+    {"UnknownCoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: br, chunked\r\n\r\n", kNone,
+     0, HttpError::not_implemented},
+    // Forwarded as chunked alone, the coding would be lost: what is not applied is refused.
+    {"GzipThenChunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip , chunked\r\n\r\n",
+     kNone, 0, HttpError::not_implemented},
+    {"CodingsOnTwoLines",
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: deflate\r\nTransfer-Encoding: "
+     "chunked\r\n\r\n",
+     kNone, 0, HttpError::not_implemented},
+    {"IdentityThenChunked",
+     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity, chunked\r\n\r\n", kNone, 0,
      HttpError::not_implemented},
 };
 
@@ -511,8 +536,8 @@ TEST_P(RequestFramingTest, FramesAsExpected) {
   EXPECT_EQ(f.reason.empty(), c.error == HttpError::none);
 }
 
-INSTANTIATE_TEST_SUITE_P(HttpParserTest, RequestFramingTest, testing::ValuesIn(kRequestFramingCases),
-                         CaseName{});
+INSTANTIATE_TEST_SUITE_P(HttpParserTest, RequestFramingTest,
+                         testing::ValuesIn(kRequestFramingCases), CaseName{});
 
 struct ResponseFramingCase {
   const char* name;
@@ -530,23 +555,27 @@ const ResponseFramingCase kResponseFramingCases[] = {
     {"ContentLength", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", kLength, 5},
     {"Chunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", kChunked},
     {"UnknownCodingThenChunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: br, chunked\r\n\r\n",
-     kChunked},
+     kNone, 0, k502},
+    {"GzipThenChunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", kNone,
+     0, k502},
     {"NoFramingReadsUntilClose", "GET", "HTTP/1.1 200 OK\r\n\r\n", kClose},
     {"Http10UntilClose", "GET", "HTTP/1.0 200 OK\r\n\r\n", kClose},
-    {"CodingNotEndingInChunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", kClose},
+    {"CodingNotEndingInChunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", kNone,
+     0, k502},
     {"HeadHasNoBody", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", kNone},
     {"InformationalHasNoBody", "GET", "HTTP/1.1 101 Switching Protocols\r\n\r\n", kNone},
     {"NoContentHasNoBody", "GET", "HTTP/1.1 204 No Content\r\n\r\n", kNone},
-    {"NotModifiedHasNoBody", "GET", "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", kNone},
+    {"NotModifiedHasNoBody", "GET", "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+     kNone},
     {"ConnectSuccessIsATunnel", "CONNECT", "HTTP/1.1 200 OK\r\n\r\n", kNone},
-    {"ConnectFailureHasABody", "CONNECT", "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\n", kLength,
-     2},
+    {"ConnectFailureHasABody", "CONNECT", "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\n",
+     kLength, 2},
     {"DifferingLengths", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", kNone, 0, k502},
     {"InvalidLength", "GET", "HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\n", kNone, 0, k502},
     {"TransferEncodingAndLength", "GET",
      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", kNone, 0, k502},
-    {"ChunkedTwice", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", kNone, 0,
-     k502},
+    {"ChunkedTwice", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", kNone,
+     0, k502},
 };
 
 class ResponseFramingTest : public testing::TestWithParam<ResponseFramingCase> {};
@@ -562,8 +591,34 @@ TEST_P(ResponseFramingTest, FramesAsExpected) {
 }
 
 INSTANTIATE_TEST_SUITE_P(HttpParserTest, ResponseFramingTest,
-                         testing::ValuesIn(kResponseFramingCases),
-                         CaseName{});
+                         testing::ValuesIn(kResponseFramingCases), CaseName{});
+
+// ---- The first bytes of a request ----
+
+TEST(HttpParserTest, MayBeginRequestRefusesAtTheFirstImpossibleByte) {
+  const struct {
+    std::string_view bytes;
+    bool may;
+  } table[] = {
+      {"", true},
+      {"G", true},
+      {"GET", true},
+      {"GET /", true},
+      {"\r\n", true},
+      {"\r\nPOST ", true},
+      {"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"sv, false},  // a TLS ClientHello
+      {"\x16"sv, false},
+      {"\0"sv, false},
+      {" GET / HTTP/1.1", false},
+      {"GE(T", false},
+      {"GET\t/", false},
+      {"\r\n /", false},
+      {"PRI", true},
+  };
+  for (const auto& row : table) {
+    EXPECT_EQ(may_begin_request(row.bytes), row.may) << testing::PrintToString(row.bytes);
+  }
+}
 
 // ---- Connection tokens ----
 
@@ -572,10 +627,10 @@ TEST(HttpParserTest, HasTokenMatchesWholeListElements) {
     std::string_view value;
     bool expected;
   } table[] = {
-      {"close", true},         {"Close", true},      {"keep-alive, close", true},
-      {" close ,", true},      {"x,\tCLOSE\t", true}, {"closed", false},
-      {"", false},             {"clo se", false},    {"upgrade", false},
-      {"keep-alive", false},   {",,", false},
+      {"close", true},       {"Close", true},       {"keep-alive, close", true},
+      {" close ,", true},    {"x,\tCLOSE\t", true}, {"closed", false},
+      {"", false},           {"clo se", false},     {"upgrade", false},
+      {"keep-alive", false}, {",,", false},
   };
   for (const auto& row : table) EXPECT_EQ(has_token(row.value, "close"), row.expected) << row.value;
 }

@@ -33,8 +33,9 @@ common::Status Writer::prepare() {
        "ON CONFLICT(origin) DO UPDATE SET contiguous = MAX(contiguous, excluded.contiguous)"},
       {&stable_tombstones_, "SELECT key, origin, seq FROM kv WHERE value IS NULL AND hlc <= ?1"},
       {&erase_kv_, "DELETE FROM kv WHERE key = ?1"},
-      {&retire_, "INSERT INTO retired(origin, seq) VALUES (?1, ?2) "
-                  "ON CONFLICT(origin) DO UPDATE SET seq = max(seq, excluded.seq)"},
+      {&retire_,
+       "INSERT INTO retired(origin, seq) VALUES (?1, ?2) "
+       "ON CONFLICT(origin) DO UPDATE SET seq = max(seq, excluded.seq)"},
       {&all_progress_, "SELECT origin, contiguous FROM progress"},
       {&all_retired_, "SELECT origin, seq FROM retired"},
   };
