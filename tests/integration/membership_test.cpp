@@ -160,5 +160,32 @@ TEST(MembershipTest, ARemovedServerStopsHoldingTombstonesAndComesBackOnlyAsANewO
   EXPECT_TRUE(eventually([&] { return cluster.value(0, "rejoined") == "y"; }, 30s));
 }
 
+uint64_t compaction_passes(Cluster& cluster, size_t i) {
+  const nlohmann::json status = cluster.status(i);
+  if (!status.is_object() || !status.contains("compaction")) return 0;
+  return status["compaction"].value("passes", uint64_t{0});
+}
+
+// r0 restarts after r1 went down, so no link tells it r1's origin; it remembered it.
+TEST(MembershipTest, AServerRemovedWhileDownIsRetiredAlsoAfterARestartOfTheOneRemovingIt) {
+  Cluster cluster(2);
+  list_peers(cluster, 0, {1});
+  list_peers(cluster, 1, {0});
+  for (size_t i = 0; i < 2; ++i) cluster[i].extra = {"--compact-interval", "100ms"};
+  cluster.start_all();
+  ASSERT_TRUE(eventually([&] { return all_linked(cluster, 0); }, 30s));
+  const uint64_t passes = compaction_passes(cluster, 0);
+  ASSERT_TRUE(eventually([&] { return compaction_passes(cluster, 0) > passes + 1; }, 30s));
+  const std::string r1_origin = cluster.status(1)["id"];
+  cluster.kill(1);
+  cluster.kill(0);
+  cluster.start(0);
+  ASSERT_EQ(cluster.status(0)["peers"][0]["origin"], nullptr) << "no link came up since";
+  list_peers(cluster, 0, {});
+  cluster[0].process->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return retired(cluster, 0, r1_origin); }, 30s))
+      << cluster.status(0).dump() << cluster[0].process->err();
+}
+
 }  // namespace
 }  // namespace harness

@@ -51,6 +51,15 @@ std::set<store::OriginId> PeerTable::member_origins() const {
   return origins;
 }
 
+std::map<std::string, store::OriginId> PeerTable::origins_by_address() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, store::OriginId> origins;
+  for (const auto& [id, peer] : peers_) {
+    if (peer.origin) origins[peer.address] = *peer.origin;
+  }
+  return origins;
+}
+
 void PeerTable::connected(PeerId id, store::OriginId origin) {
   std::lock_guard lock(mutex_);
   const auto found = peers_.find(id);

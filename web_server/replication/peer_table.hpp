@@ -39,6 +39,7 @@ class PeerTable {
   size_t size() const;
   // The members' origins, as learnt when our links to them came up.
   std::set<store::OriginId> member_origins() const;
+  std::map<std::string, store::OriginId> origins_by_address() const;
 
   // Calls about a peer removed meanwhile are ignored.
   void connected(PeerId peer, store::OriginId origin);

@@ -97,7 +97,8 @@ void Replicator::remove_member(const std::string& address) {
   const auto found = members_.find(address);
   const PeerTable::PeerId id = found->second.id;
   members_.erase(found);
-  const std::optional<store::OriginId> origin = peers_.remove(id);
+  std::optional<store::OriginId> origin = peers_.remove(id);
+  if (!origin) origin = store_.peer_origin(address);
   if (!origin) return;  // never linked: a member that knows its origin retires it for us
   const uint64_t last =
       std::max(store::seq_of(store_.summary(), *origin), peers_.highest_acknowledged(*origin));
@@ -108,6 +109,7 @@ void Replicator::remove_member(const std::string& address) {
 // server is known to have written from, and every peer's own, quiet or not.
 std::optional<store::Compaction> Replicator::proof() {
   const store::Summary ours = store_.summary();
+  remember_origins();
   settle_retirements(ours);
   const auto acknowledged = peers_.everyone_has();
   if (!acknowledged) return std::nullopt;
@@ -142,6 +144,18 @@ void Replicator::settle_retirements(const store::Summary& ours) {
     const uint64_t highest = std::max({store::seq_of(ours, origin), store::seq_of(declared, origin),
                                        peers_.highest_acknowledged(origin)});
     if (highest > last) retire(origin, highest, "its final seq is higher elsewhere");
+  }
+}
+
+void Replicator::remember_origins() {
+  for (const auto& [address, origin] : peers_.origins_by_address()) {
+    const auto known = remembered_.find(address);
+    if (known != remembered_.end() && known->second == origin) continue;
+    if (auto kept = store_.remember_peer(address, origin); !kept) {
+      common::log("replication: remembering the origin of ", address, ": ", kept.error().message);
+      continue;
+    }
+    remembered_[address] = origin;
   }
 }
 

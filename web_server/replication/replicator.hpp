@@ -78,6 +78,7 @@ class Replicator final : public Quorum {
   // member holds or declared, so that all agree on it. Kept in the store, passed on in PROGRESS.
   void settle_retirements(const store::Summary& ours);
   void retire(store::OriginId origin, uint64_t last, std::string_view why);
+  void remember_origins();  // of the members, in the store, when new
   void add_member(const std::string& address);     // members_mutex_ held
   void remove_member(const std::string& address);  // members_mutex_ held
 
@@ -95,6 +96,7 @@ class Replicator final : public Quorum {
   };
   std::mutex members_mutex_;
   std::map<std::string, Member> members_;  // by address; links live here
+  std::map<std::string, store::OriginId> remembered_;  // compactor thread only
 
   std::unique_ptr<store::Compactor> compactor_;
 };

@@ -16,7 +16,9 @@ namespace {
 // progress holds, per origin, the highest contiguous seq this server holds the effect of (seqs
 // that arrived past a gap are not kept: they are sent again, and applying a change twice changes
 // nothing). retired lists origins that will write no more (a peer came back with a wiped data
-// folder, as a new origin) with the last seq known of each.
+// folder, as a new origin, or was removed from the peers) with the last seq taken of each.
+// peer_origins remembers the origin last seen at each peer's address, so that a peer removed
+// while it is down, after a restart here, still has its origin retired.
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB, hlc INTEGER NOT NULL, "
     "origin INTEGER NOT NULL, seq INTEGER NOT NULL);"
@@ -25,6 +27,7 @@ constexpr const char* kSchema =
     "CREATE INDEX IF NOT EXISTS kv_tombstones_by_hlc ON kv(hlc) WHERE value IS NULL;"
     "CREATE TABLE IF NOT EXISTS progress(origin INTEGER PRIMARY KEY, contiguous INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS retired(origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS peer_origins(address TEXT PRIMARY KEY, origin INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 // A file from before kv was the log kept every change in a table of its own: its seqs give the

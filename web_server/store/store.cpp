@@ -66,10 +66,10 @@ struct Store::Impl {
   struct Staged {
     uint64_t seq = 0;                    // the last seq of this server's own changes
     std::optional<uint64_t> issued_hlc;  // the last timestamp a local write of the batch took
-    std::set<std::pair<OriginId, uint64_t>> remote;  // remote changes the batch holds
+    std::set<std::pair<OriginId, uint64_t>> remote;   // remote changes the batch holds
     std::map<OriginId, std::vector<uint64_t>> added;  // per origin, the seqs the batch holds
-    Summary skipped;                                   // per origin, the batch's largest skip
-    Summary progress;                                  // the summary as the batch saves it
+    Summary skipped;                                  // per origin, the batch's largest skip
+    Summary progress;                                 // the summary as the batch saves it
   };
   // The leader's commit of a batch: one transaction, then, once it is durable, the in-memory
   // state and the listeners, in queue order (seqs and timestamps were taken in that order).
@@ -338,8 +338,8 @@ std::optional<Entry> Store::get(std::string_view key) const {
 
 std::optional<Store::Stored> Store::lookup(std::string_view key) const {
   if (!valid_key(key)) return std::nullopt;
-  return impl_->read<std::optional<Stored>>(
-      std::nullopt, [&](Reader& reader) { return reader.lookup(key); });
+  return impl_->read<std::optional<Stored>>(std::nullopt,
+                                            [&](Reader& reader) { return reader.lookup(key); });
 }
 
 std::vector<Entry> Store::list(std::string_view prefix, size_t limit) const {
@@ -370,6 +370,21 @@ Summary Store::retired() const {
     return {};
   }
   return std::move(*retired);
+}
+
+common::Status Store::remember_peer(std::string_view address, OriginId origin) {
+  const std::lock_guard lock(impl_->write_mutex);
+  return impl_->writer.remember_peer(address, origin);
+}
+
+std::optional<OriginId> Store::peer_origin(std::string_view address) const {
+  const std::lock_guard lock(impl_->write_mutex);
+  auto origin = impl_->writer.peer_origin(address);
+  if (!origin) {
+    common::log("store: ", origin.error().message);
+    return std::nullopt;
+  }
+  return *origin;
 }
 
 // Safe by what the caller proved (store.hpp): a tombstone older than the horizon has been applied

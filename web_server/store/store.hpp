@@ -112,6 +112,10 @@ class Store {
   // taken of each; retire() keeps the highest seq recorded for an origin.
   common::Status retire(OriginId origin, uint64_t last_seq);
   Summary retired() const;
+  // The origin last seen at a peer's replication address (nullopt: none yet), kept across
+  // restarts, so that a peer removed while it is down still has its origin known.
+  common::Status remember_peer(std::string_view address, OriginId origin);
+  std::optional<OriginId> peer_origin(std::string_view address) const;
   // Drops the tombstones older than the horizon; how many went.
   common::Result<uint64_t> compact(const Compaction& compaction);
 

@@ -38,6 +38,10 @@ common::Status Writer::prepare() {
        "ON CONFLICT(origin) DO UPDATE SET seq = max(seq, excluded.seq)"},
       {&all_progress_, "SELECT origin, contiguous FROM progress"},
       {&all_retired_, "SELECT origin, seq FROM retired"},
+      {&remember_peer_,
+       "INSERT INTO peer_origins(address, origin) VALUES (?1, ?2) "
+       "ON CONFLICT(address) DO UPDATE SET origin = excluded.origin"},
+      {&peer_origin_, "SELECT origin FROM peer_origins WHERE address = ?1"},
   };
   for (const Spec& spec : specs) {
     auto statement = db_.prepare(spec.sql);
@@ -132,6 +136,24 @@ common::Status Writer::retire(OriginId origin, uint64_t last_seq) {
     }
     return true;
   });
+}
+
+common::Status Writer::remember_peer(std::string_view address, OriginId origin) {
+  return transaction([&]() -> common::Result<bool> {
+    if (auto done = sqlite::Run(remember_peer_).bind(1, address).bind(2, origin).run(); !done) {
+      return done.error();
+    }
+    return true;
+  });
+}
+
+common::Result<std::optional<OriginId>> Writer::peer_origin(std::string_view address) {
+  sqlite::Run run(peer_origin_);
+  run.bind(1, address);
+  auto row = run.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<OriginId>();
+  return std::optional<OriginId>(run.u64(0));
 }
 
 common::Result<Summary> Writer::pairs(sqlite::Statement& statement) {

@@ -44,6 +44,8 @@ class Writer {
   // One transaction each: see Store::compact and Store::retire.
   common::Result<uint64_t> compact(const Compaction& compaction);
   common::Status retire(OriginId origin, uint64_t last_seq);
+  common::Status remember_peer(std::string_view address, OriginId origin);  // one of its own
+  common::Result<std::optional<OriginId>> peer_origin(std::string_view address);
 
   common::Result<Summary> progress();
   common::Result<Summary> retired();
@@ -57,6 +59,7 @@ class Writer {
   sqlite::Statement begin_, commit_, rollback_;
   sqlite::Statement current_, upsert_, save_hlc_, save_seq_, save_progress_;
   sqlite::Statement stable_tombstones_, erase_kv_, retire_, all_progress_, all_retired_;
+  sqlite::Statement remember_peer_, peer_origin_;
 };
 
 }  // namespace web::store
