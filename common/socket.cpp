@@ -38,25 +38,6 @@ Error io_failure(std::string_view call, const Fd& fd, int err) {
 
 }  // namespace
 
-void drain_before_close(const Fd& fd, Millis wait, size_t max_bytes) {
-  using Clock = std::chrono::steady_clock;
-  if (shutdown(fd.get(), SHUT_WR) != 0) return;
-  const auto deadline = Clock::now() + wait;
-  char buffer[4096];  // connection threads have small stacks
-  for (size_t dropped = 0; dropped < max_bytes;) {
-    const auto left = std::chrono::ceil<Millis>(deadline - Clock::now());
-    if (left <= Millis::zero()) return;
-    pollfd p{fd.get(), POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min<Millis::rep>(left.count(), 1 << 30)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return;
-    const ssize_t n = recv(fd.get(), buffer, sizeof buffer, MSG_DONTWAIT);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return;
-    dropped += static_cast<size_t>(n);
-  }
-}
-
 std::string peer_name(const Fd& fd) {
   Address peer;
   if (getpeername(fd.get(), peer.sockaddr_ptr(), peer.length_ptr()) == 0) return peer.to_string();

@@ -66,13 +66,6 @@ Result<size_t> recv_some(const Fd& fd, char* buffer, size_t capacity);
 Status send_all(const Fd& fd, std::initializer_list<std::string_view> pieces);
 inline Status send_all(const Fd& fd, std::string_view data) { return send_all(fd, {data}); }
 
-// Before closing a connection whose peer may still be sending (an error answered before the
-// request body was read, a close frame the server started): sends FIN, then reads and drops what
-// arrives until the peer closes, `max_bytes` were dropped or `wait` passed in all. Closing with
-// unread bytes makes the kernel send a reset, which can destroy the answer before the peer has
-// read it.
-void drain_before_close(const Fd& fd, Millis wait, size_t max_bytes);
-
 // The peer of a connected socket for messages: "10.0.0.2:8080", or "fd 7" once it is unknown
 // (a socket the peer reset has no peer any more).
 std::string peer_name(const Fd& fd);

@@ -131,6 +131,17 @@ Result<size_t> Stream::read_until(Clock::time_point deadline) {
   }
 }
 
+void Stream::linger_before_close(Millis wait, uint64_t max_bytes) {
+  transport_->shutdown_sending();
+  const Clock::time_point deadline = Clock::now() + wait;
+  for (uint64_t dropped = 0; dropped < max_bytes;) {
+    consume(end_ - begin_);
+    const auto n = read_until(deadline);
+    if (!n || *n == 0) return;
+    dropped += *n;
+  }
+}
+
 Status Stream::write(std::initializer_list<std::string_view> pieces) {
   return transport_->write_all(pieces);
 }

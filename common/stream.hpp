@@ -111,6 +111,12 @@ class Stream {
   BodyRead read_body(const BodyFraming& framing, uint64_t max_body, const BodyDeadline& deadline,
                      const std::function<void(std::string_view)>& sink = {});
 
+  // Before closing after an answer the peer may not have read all of (a 413 to a client still
+  // uploading): closing a socket with unread input sends RST, which can destroy the answer
+  // before the peer reads it. So our side ends first, then what the peer still sends is dropped
+  // until it closes, `wait` passes or `max_bytes` went.
+  void linger_before_close(Millis wait, uint64_t max_bytes);
+
  private:
   bool make_room();
   Status arm(Millis wait);

@@ -18,5 +18,6 @@ Status PlainSocket::set_timeouts(Millis read, Millis write) {
 
 // A socket already shut down or reset reports an error here that changes nothing.
 void PlainSocket::shutdown() { (void)::shutdown(fd_.get(), SHUT_RDWR); }
+void PlainSocket::shutdown_sending() { (void)::shutdown(fd_.get(), SHUT_WR); }
 
 }  // namespace common

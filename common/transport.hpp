@@ -26,7 +26,10 @@ class Transport {
   // Ends both directions at once; any thread may call it, and a read blocked in another thread
   // returns. The descriptor stays open: its owner closes it.
   virtual void shutdown() = 0;
-  // The socket below, for what only a socket can do (drain before close, a tunnel's poll).
+  // Ends our sending side only: the peer reads the end of the stream after what was sent, and
+  // may go on sending.
+  virtual void shutdown_sending() = 0;
+  // The socket below, for what only a socket can do (a tunnel's poll).
   virtual const Fd& fd() const = 0;
 };
 
@@ -39,6 +42,7 @@ class PlainSocket final : public Transport {
   Status write_all(std::initializer_list<std::string_view> pieces) override;
   Status set_timeouts(Millis read, Millis write) override;
   void shutdown() override;
+  void shutdown_sending() override;
   const Fd& fd() const override { return fd_; }
 
  private:

@@ -19,7 +19,9 @@ namespace {
 // Each side's buffer starts here; it grows only for a head larger than this.
 constexpr size_t kBufferBytes = 16 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// After an error answer, how long and how much of what the client still sends is dropped.
 constexpr common::Millis kLingerTime{2000};
+constexpr uint64_t kLingerBytes = 4 * 1024 * 1024;
 
 // Methods whose repetition has the effect of one request (RFC 9110 §9.2.2): the only ones a
 // proxy may send again after a backend closed without answering.
@@ -438,17 +440,6 @@ std::string_view Exchange::connection_field(bool client_keeps) const {
   return http10_ ? "keep-alive" : std::string_view{};
 }
 
-// Closing a socket with unread input makes the kernel send RST, and an RST can destroy the
-// error response before the client has read it (a 413 to a client still uploading). So the FIN
-// goes first, then what the client still sends is read and dropped until it closes, for at most
-// kLingerTime.
-void linger_before_close(SessionState& state) {
-  if (shutdown(state.client.get(), SHUT_WR) != 0) return;
-  // What comes is dropped as a body that ends with the close.
-  (void)state.client_in.read_body({common::BodyKind::until_close, 0, common::HttpError::none, {}},
-                                  0, {.grace = kLingerTime});
-}
-
 size_t buffer_limit(const HttpProxyOptions& options) {
   // Room for a head one byte over the limit, so that the parser sees it is too large.
   return std::max(kBufferBytes, options.max_header_bytes + 1);
@@ -491,7 +482,7 @@ ExchangeResult respond_error(SessionState& state, int status, std::string_view w
   if (state.options.stats != nullptr) state.options.stats->record_error(status);
   if (state.client_in.write(response)) {
     result.bytes_out = response.size();
-    linger_before_close(state);
+    state.client_in.linger_before_close(kLingerTime, kLingerBytes);
   }
   return result;
 }

@@ -109,7 +109,7 @@ bool Connection::serve_one() {
 bool Connection::refuse(HttpError error, ResponseMode& mode) {
   mode.keep_alive = false;
   if (writer_.send(error_response(common::status_for(error)), mode)) {
-    common::drain_before_close(socket_.fd(), kDrainTime, kDrainBytes);
+    in_.linger_before_close(kDrainTime, kDrainBytes);
   }
   return false;
 }

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "common/socket.hpp"
+#include "common/stream.hpp"
+#include "common/transport.hpp"
 
 namespace web {
 
@@ -16,7 +18,15 @@ namespace {
 constexpr size_t kKeptCapacity = 64 * 1024;
 constexpr size_t kReadBytes = 64 * 1024;
 constexpr common::Millis kLingerTime{1000};
+constexpr size_t kLingerBuffer = 4096;
 constexpr size_t kLingerBytes = 1024 * 1024;
+
+void linger(const common::Fd& fd) {
+  common::PlainSocket socket(fd);
+  common::Stream stream(kLingerBuffer, kLingerBuffer);
+  stream.attach(socket, kLingerTime);
+  stream.linger_before_close(kLingerTime, kLingerBytes);
+}
 
 }  // namespace
 
@@ -135,7 +145,7 @@ void run_echo(const common::Fd& fd, std::string_view already_read, uint64_t max_
     }
     if (session.finished()) {
       // The client may still be sending after a close the server started.
-      if (!session.answered_close()) common::drain_before_close(fd, kLingerTime, kLingerBytes);
+      if (!session.answered_close()) linger(fd);
       return;
     }
     const auto got = common::recv_some(fd, buffer.get(), kReadBytes);

@@ -106,39 +106,6 @@ TEST(SocketTest, SendAllDeliversLargePiecesAcrossPartialSends) {
   EXPECT_TRUE(received == expected);
 }
 
-// A server that answers before reading everything the client sends (413 on a large body) and
-// then closes: without the drain the unread bytes make the kernel reset the connection, and the
-// client may never read the answer.
-TEST(SocketTest, DrainBeforeCloseLetsThePeerReadTheAnswerWhileItStillSends) {
-  auto pair = tcp_pair();
-  const std::string body = net_test::pattern(3 * 1024 * 1024, 'b');
-  common::Status sent = common::Ok{};
-  std::thread sender([&] {
-    sent = common::send_all(pair.client, body);
-    shutdown(pair.client.get(), SHUT_WR);  // the drain ends on this, long before its 10 s
-  });
-  ASSERT_TRUE(common::send_all(pair.server, "413 answer").ok());
-  common::drain_before_close(pair.server, 10s, 8 * 1024 * 1024);
-  pair.server = common::Fd();
-  sender.join();
-  EXPECT_TRUE(sent.ok()) << sent.error().message;
-  EXPECT_EQ(net_test::read_to_eof(pair.client), "413 answer");
-}
-
-TEST(SocketTest, DrainBeforeCloseStopsAtItsByteBound) {
-  auto pair = tcp_pair();
-  const std::string chunk = net_test::pattern(64 * 1024, 'c');
-  std::atomic<bool> stop{false};
-  std::thread sender([&] {
-    while (!stop && common::send_all(pair.client, chunk).ok()) {
-    }
-  });
-  common::drain_before_close(pair.server, 60s, 256 * 1024);  // returns on bytes, not time
-  stop = true;
-  pair.server = common::Fd();  // the reset ends the sender
-  sender.join();
-}
-
 TEST(SocketTest, RecvSomeReturnsZeroWhenThePeerCloses) {
   auto pair = tcp_pair();
   pair.client.reset();

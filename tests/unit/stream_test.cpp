@@ -1,7 +1,9 @@
 #include "common/stream.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
+#include <atomic>
 #include <deque>
 #include <string>
 #include <thread>
@@ -40,6 +42,7 @@ class ScriptedTransport final : public common::Transport {
   }
   common::Status set_timeouts(common::Millis, common::Millis) override { return common::Ok{}; }
   void shutdown() override {}
+  void shutdown_sending() override {}
   const common::Fd& fd() const override { return no_fd_; }
 
   std::string written;
@@ -161,6 +164,49 @@ TEST(StreamTest, TimesOutABodyTricklingInBelowTheMinimumRate) {
   EXPECT_EQ(read.end, ReadEnd::timed_out);
   EXPECT_LT(Clock::now() - start, 5s);
   EXPECT_GT(read.bytes, 0u);
+}
+
+// A server that answers before reading everything the client sends (413 on a large body) and
+// then closes: without the linger the unread bytes make the kernel reset the connection, and the
+// client may never read the answer.
+TEST(StreamLingerTest, LetsThePeerReadTheAnswerWhileItStillSends) {
+  net_test::TcpPair pair = net_test::tcp_pair();
+  const std::string body = net_test::pattern(3 * 1024 * 1024, 'b');
+  common::Status sent = common::Ok{};
+  std::thread sender([&] {
+    sent = common::send_all(pair.client, body);
+    shutdown(pair.client.get(), SHUT_WR);  // the linger ends on this, long before its 10 s
+  });
+  {
+    common::PlainSocket socket(pair.server);
+    common::Stream stream(64, 64);
+    stream.attach(socket, 10s);
+    ASSERT_TRUE(stream.write("413 answer").ok());
+    stream.linger_before_close(10s, 8 * 1024 * 1024);
+  }
+  pair.server = common::Fd();
+  sender.join();
+  EXPECT_TRUE(sent.ok()) << sent.error().message;
+  EXPECT_EQ(net_test::read_to_eof(pair.client), "413 answer");
+}
+
+TEST(StreamLingerTest, StopsAtItsByteBound) {
+  net_test::TcpPair pair = net_test::tcp_pair();
+  const std::string chunk = net_test::pattern(64 * 1024, 'c');
+  std::atomic<bool> stop{false};
+  std::thread sender([&] {
+    while (!stop && common::send_all(pair.client, chunk).ok()) {
+    }
+  });
+  {
+    common::PlainSocket socket(pair.server);
+    common::Stream stream(4096, 4096);
+    stream.attach(socket, 60s);
+    stream.linger_before_close(60s, 256 * 1024);  // returns on bytes, not time
+  }
+  stop = true;
+  pair.server = common::Fd();  // the reset ends the sender
+  sender.join();
 }
 
 }  // namespace
