@@ -1,11 +1,12 @@
 // One backend server: its address and weight, its health (changed by active checks, by failed
 // connects and by failures on live traffic, each change logged once), its administrative state
 // (set at run time by the admin endpoint), its weight while it warms up after coming back, the
-// counters the pick policies and stats read, and its idle keep-alive connections.
+// counters the pick policies and stats read. Its idle keep-alive connections are the
+// UpstreamPool's.
 //
 // Backends are shared: the pool hands out std::shared_ptr<Backend>, so a backend removed at run
-// time stays alive (and its counters valid) while a session still uses it, and is freed, with
-// its idle connections, when the last one ends.
+// time stays alive (and its counters valid) while a session still uses it, and is freed when the
+// last one ends.
 #pragma once
 
 #include <atomic>
@@ -20,7 +21,6 @@
 #include "load_balancer/backend_spec.hpp"
 #include "load_balancer/backend_stats.hpp"
 #include "load_balancer/health_state.hpp"
-#include "load_balancer/idle_list.hpp"
 
 namespace lb {
 
@@ -97,7 +97,6 @@ class Backend {
   uint64_t connect_failures() const { return failures_.load(std::memory_order_relaxed); }
   // Counters are observations, not state: recording one is allowed through a const backend.
   BackendStats& stats() const { return stats_; }
-  IdleList& idle() const { return idle_; }
 
  private:
   void changed_now();
@@ -118,7 +117,6 @@ class Backend {
   std::atomic<uint64_t> active_{0};
   std::atomic<uint64_t> failures_{0};
   mutable BackendStats stats_;
-  mutable IdleList idle_;
 };
 
 }  // namespace lb

@@ -1,6 +1,5 @@
-// The idle keep-alive connections to one backend, kept by the backend itself so that they go
-// when it goes: a backend removed at run time closes its idle connections as soon as the last
-// session holding it ends. UpstreamPool decides what goes in and out; this is only the storage.
+// The idle keep-alive connections to one backend, in the UpstreamPool. The pool decides what
+// goes in and out; this is only the storage.
 #pragma once
 
 #include <chrono>

@@ -30,12 +30,20 @@ bool still_idle(const common::Fd& fd) {
 
 }  // namespace
 
+std::shared_ptr<IdleList> UpstreamPool::list_of(const Backend& backend) {
+  std::lock_guard lock(mutex_);
+  std::shared_ptr<IdleList>& list = lists_[backend.name()];
+  if (!list) list = std::make_shared<IdleList>();
+  return list;
+}
+
 common::Fd UpstreamPool::take(const Backend& backend, bool replayable) {
   if (!backend.takes_new()) {
     clear(backend);
     return {};
   }
-  IdleList& list = backend.idle();
+  const std::shared_ptr<IdleList> held = list_of(backend);
+  IdleList& list = *held;
   const auto now = Clock::now();
   for (;;) {
     IdleConnection newest;
@@ -57,7 +65,8 @@ common::Fd UpstreamPool::take(const Backend& backend, bool replayable) {
 
 void UpstreamPool::put(const Backend& backend, common::Fd fd) {
   if (!backend.takes_new() || options_.max_idle_per_backend == 0) return;
-  IdleList& list = backend.idle();
+  const std::shared_ptr<IdleList> held = list_of(backend);
+  IdleList& list = *held;
   IdleConnection evicted;  // closed after the lock is released
   std::lock_guard lock(list.mutex);
   if (list.idle.size() >= options_.max_idle_per_backend) {
@@ -68,16 +77,29 @@ void UpstreamPool::put(const Backend& backend, common::Fd fd) {
 }
 
 void UpstreamPool::clear(const Backend& backend) {
-  IdleList& list = backend.idle();
+  std::shared_ptr<IdleList> list;
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = lists_.find(backend.name());
+    if (found == lists_.end()) return;
+    list = std::move(found->second);
+    lists_.erase(found);
+  }
   std::vector<IdleConnection> closing;  // closed after the lock is released
-  std::lock_guard lock(list.mutex);
-  closing.swap(list.idle);
+  std::lock_guard lock(list->mutex);
+  closing.swap(list->idle);
 }
 
 size_t UpstreamPool::idle_count(const Backend& backend) const {
-  IdleList& list = backend.idle();
-  std::lock_guard lock(list.mutex);
-  return list.idle.size();
+  std::shared_ptr<IdleList> list;
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = lists_.find(backend.name());
+    if (found == lists_.end()) return 0;
+    list = found->second;
+  }
+  std::lock_guard lock(list->mutex);
+  return list->idle.size();
 }
 
 common::Result<Lease> lease_upstream(BackendPool& pool, UpstreamPool* idle, Tried& tried,

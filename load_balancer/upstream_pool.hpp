@@ -1,17 +1,22 @@
 // Idle keep-alive connections to the backends, so that the HTTP mode pays for a connect only when
 // no idle connection is left. Thread-safe: every client connection's thread takes and returns
-// connections, each backend's idle list (kept by the backend) under its own lock.
+// connections, each backend's idle list under its own lock. The lists are kept by backend name
+// (its address as written): a backend removed and added again may reuse what is left.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "common/fd.hpp"
 #include "common/result.hpp"
 #include "common/socket.hpp"
 #include "load_balancer/backend.hpp"
 #include "load_balancer/backend_pool.hpp"
+#include "load_balancer/idle_list.hpp"
 
 namespace lb {
 
@@ -37,14 +42,20 @@ class UpstreamPool {
   // for less than a second is handed out unchecked (see upstream_pool.cpp).
   common::Fd take(const Backend& backend, bool replayable = false);
   // Keeps a connection whose exchange completed, for reuse; closes it when the backend takes no
-  // new sessions. (One returned just as a backend is removed stays until the backend is freed.)
+  // new sessions. (One returned just as a backend is removed stays until the next take() for
+  // that name, or the pool's end.)
   void put(const Backend& backend, common::Fd fd);
-  // Closes every idle connection to `backend` (it went down, or is draining or removed).
+  // Closes every idle connection to `backend` (it went down, or is draining or removed) and
+  // forgets its list.
   void clear(const Backend& backend);
   size_t idle_count(const Backend& backend) const;
 
  private:
+  std::shared_ptr<IdleList> list_of(const Backend& backend);  // made on first use
+
   const Options options_;
+  mutable std::mutex mutex_;  // guards lists_, not what the lists hold
+  std::map<std::string, std::shared_ptr<IdleList>, std::less<>> lists_;
 };
 
 // A connection to a backend for one exchange.

@@ -61,6 +61,19 @@ TEST_F(UpstreamPoolTest, GivesTheMostRecentlyReturnedFirstAndKeepsBackendsApart)
   EXPECT_EQ(pool.take(b_).get(), other.fd);
 }
 
+// The pool owns what it keeps: its end closes every idle connection, though the backend lives on.
+TEST_F(UpstreamPoolTest, ItsEndClosesItsIdleConnections) {
+  Connection kept = connection();
+  {
+    UpstreamPool pool;
+    pool.put(a_, std::move(kept.proxy_end));
+  }
+  EXPECT_TRUE(net_test::eventually([&] {
+    char byte;
+    return recv(kept.backend_end.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  }));
+}
+
 TEST_F(UpstreamPoolTest, DropsConnectionsTheBackendClosed) {
   UpstreamPool pool;
   Connection usable = connection();
