@@ -1,10 +1,9 @@
-#include "web_server/replication/peer_table.hpp"
-
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "web_server/replication/change_feed.hpp"
+#include "web_server/replication/peer_table.hpp"
 
 namespace web::replication {
 namespace {
@@ -33,17 +32,21 @@ TEST(PeerTableTest, WaitCountsPeersThatAcknowledgedTheSeq) {
   EXPECT_TRUE(peers.wait_acknowledged(7, 2, 2, soon()));
 }
 
-TEST(PeerTableTest, StatusShowsConnectionAndLag) {
-  PeerTable peers({"a:1"});
+TEST(PeerTableTest, StatusShowsConnectionAndWhatWasAcknowledged) {
+  PeerTable peers({"a:1", "b:2"});
   peers.connected(0, 0xab);
   peers.acknowledged(0, {{1, 4}});
   EXPECT_EQ(peers.connected_count(), 1u);
-  const auto status = peers.status({{1, 10}, {2, 3}});
-  EXPECT_EQ(status[0]["address"], "a:1");
-  EXPECT_EQ(status[0]["origin"], "00000000000000ab");
-  EXPECT_EQ(status[0]["connected"], true);
-  EXPECT_EQ(status[0]["lag"]["0000000000000001"], 6);
-  EXPECT_EQ(status[0]["lag"]["0000000000000002"], 3);
+  const auto status = peers.status();
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_EQ(status[0].address, "a:1");
+  EXPECT_EQ(status[0].origin, 0xabu);
+  EXPECT_TRUE(status[0].connected);
+  EXPECT_TRUE(status[0].last_heard_ago.has_value());
+  EXPECT_EQ(status[0].acknowledged, (store::Summary{{1, 4}}));
+  EXPECT_EQ(status[1].address, "b:2");
+  EXPECT_EQ(status[1].origin, std::nullopt);
+  EXPECT_FALSE(status[1].last_heard_ago.has_value());
   peers.disconnected(0);
   EXPECT_EQ(peers.connected_count(), 0u);
 }

@@ -11,12 +11,6 @@ std::string origin_hex(store::OriginId origin) {
   return text;
 }
 
-nlohmann::json summary_json(const store::Summary& summary) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [origin, seq] : summary) out[origin_hex(origin)] = seq;
-  return out;
-}
-
 PeerTable::PeerTable(std::vector<std::string> addresses) {
   for (std::string& address : addresses) add(std::move(address));
 }
@@ -159,25 +153,17 @@ uint64_t PeerTable::highest_acknowledged(store::OriginId origin) const {
   return highest;
 }
 
-nlohmann::json PeerTable::status(const store::Summary& ours) const {
+std::vector<PeerTable::Status> PeerTable::status() const {
   std::lock_guard lock(mutex_);
-  nlohmann::json out = nlohmann::json::array();
+  std::vector<Status> out;
   const auto now = Clock::now();
   for (const auto& [id, peer] : peers_) {
-    nlohmann::json entry{{"address", peer.address}, {"connected", peer.connected}};
-    entry["origin"] = peer.origin ? nlohmann::json(origin_hex(*peer.origin)) : nlohmann::json();
-    entry["last_heard_ms_ago"] =
-        peer.last_heard ? nlohmann::json(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             now - *peer.last_heard)
-                                             .count())
-                        : nlohmann::json();
-    const store::Summary acked = peer.acknowledged.value_or(store::Summary{});
-    entry["acknowledged"] = summary_json(acked);
-    nlohmann::json lag = nlohmann::json::object();
-    for (const auto& [origin, seq] : ours) {
-      lag[origin_hex(origin)] = seq - std::min(seq, store::seq_of(acked, origin));
+    Status entry{peer.address, peer.origin, peer.connected, std::nullopt,
+                 peer.acknowledged.value_or(store::Summary{})};
+    if (peer.last_heard) {
+      entry.last_heard_ago =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - *peer.last_heard);
     }
-    entry["lag"] = std::move(lag);
     out.push_back(std::move(entry));
   }
   return out;

@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,8 +21,6 @@ namespace web::replication {
 
 // "00c0ffee00c0ffee": an origin id as 16 hex digits, as in X-Version.
 std::string origin_hex(store::OriginId origin);
-// {"<origin hex>": seq, ...}
-nlohmann::json summary_json(const store::Summary& summary);
 
 class PeerTable {
  public:
@@ -65,8 +62,15 @@ class PeerTable {
   // The highest seq of `origin` that any peer acknowledged.
   uint64_t highest_acknowledged(store::OriginId origin) const;
 
-  // The "peers" array of GET /replication; lag is measured against `ours`.
-  nlohmann::json status(const store::Summary& ours) const;
+  // What GET /replication shows of each member, in the order they were added.
+  struct Status {
+    std::string address;
+    std::optional<store::OriginId> origin;
+    bool connected = false;
+    std::optional<std::chrono::milliseconds> last_heard_ago;
+    store::Summary acknowledged;
+  };
+  std::vector<Status> status() const;
 
  private:
   struct Peer {

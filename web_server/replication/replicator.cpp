@@ -4,12 +4,45 @@
 
 #include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/log.hpp"
 #include "web_server/replication/inbound_link.hpp"
 
 namespace web::replication {
+
+namespace {
+
+// {"<origin hex>": seq, ...}
+nlohmann::json summary_json(const store::Summary& summary) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [origin, seq] : summary) out[origin_hex(origin)] = seq;
+  return out;
+}
+
+// The "peers" array of GET /replication; lag is measured against `ours`.
+nlohmann::json peers_json(const std::vector<PeerTable::Status>& peers, const store::Summary& ours) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const PeerTable::Status& peer : peers) {
+    nlohmann::json lag = nlohmann::json::object();
+    for (const auto& [origin, seq] : ours) {
+      lag[origin_hex(origin)] = seq - std::min(seq, store::seq_of(peer.acknowledged, origin));
+    }
+    out.push_back({
+        {"address", peer.address},
+        {"connected", peer.connected},
+        {"origin", peer.origin ? nlohmann::json(origin_hex(*peer.origin)) : nlohmann::json()},
+        {"last_heard_ms_ago",
+         peer.last_heard_ago ? nlohmann::json(peer.last_heard_ago->count()) : nlohmann::json()},
+        {"acknowledged", summary_json(peer.acknowledged)},
+        {"lag", std::move(lag)},
+    });
+  }
+  return out;
+}
+
+}  // namespace
 
 common::Result<std::unique_ptr<Replicator>> Replicator::open(store::Store& store,
                                                              ReplicatorOptions options) {
@@ -194,7 +227,7 @@ std::string Replicator::status_json() const {
       {"sync_replicas", options_.sync_replicas},
       {"summary", summary_json(ours)},
       {"digest", store_.digest()},
-      {"peers", peers_.status(ours)},
+      {"peers", peers_json(peers_.status(), ours)},
       {"retired", summary_json(store_.retired())},
   };
   if (compactor_) {
