@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "common/address.hpp"
+#include "common/drain.hpp"
 #include "common/result.hpp"
 #include "common/tcp_server.hpp"
 #include "load_balancer/backend_pool.hpp"
 #include "load_balancer/config.hpp"
-#include "load_balancer/drain.hpp"
 #include "load_balancer/health_checker.hpp"
 #include "load_balancer/http_proxy.hpp"
 #include "load_balancer/proxy_stats.hpp"
@@ -80,7 +80,7 @@ class Balancer {
   UpstreamPool upstreams_;                 // idle backend connections (HTTP mode)
   std::unique_ptr<AccessLog> access_log_;  // HTTP mode, when asked for
   ProxyStats stats_;
-  Drain drain_;
+  common::Drain drain_;
   HttpProxyOptions http_options_;
   std::mutex control_;                      // serialises run-time changes; guards file_backends_
   std::vector<BackendSpec> file_backends_;  // as last read from --backends-file

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/address.hpp"
+#include "common/drain.hpp"
 #include "common/fd.hpp"
 #include "common/http_parser.hpp"
 #include "common/stream.hpp"
@@ -18,7 +19,6 @@
 #include "load_balancer/backend.hpp"
 #include "load_balancer/backend_pool.hpp"
 #include "load_balancer/body_stream.hpp"
-#include "load_balancer/drain.hpp"
 #include "load_balancer/http_proxy.hpp"
 #include "load_balancer/upstream_pool.hpp"
 
@@ -39,7 +39,7 @@ struct SessionState {
   UpstreamPool& upstreams;
   const HttpProxyOptions& options;
   const common::HttpLimits limits;
-  Drain::Session drain;
+  common::Drain::Session drain;
   common::PlainSocket client_socket;
   std::optional<common::PlainSocket> upstream_socket;  // the attempt's backend connection
   common::Stream client_in;

@@ -11,11 +11,11 @@
 #include <string>
 
 #include "common/address.hpp"
+#include "common/drain.hpp"
 #include "common/fd.hpp"
 #include "common/socket.hpp"
 #include "load_balancer/access_log.hpp"
 #include "load_balancer/backend_pool.hpp"
-#include "load_balancer/drain.hpp"
 #include "load_balancer/proxy_stats.hpp"
 #include "load_balancer/upstream_pool.hpp"
 
@@ -46,7 +46,7 @@ struct HttpProxyOptions {
   std::string via_name = "load_balancer";  // "Via: 1.1 <via_name>"
   AccessLog* access_log = nullptr;         // not owned; nullptr = no access log
   ProxyStats* stats = nullptr;             // not owned; counts the balancer's own 502/503/504
-  Drain* drain = nullptr;                  // not owned; nullptr = sessions never drain
+  common::Drain* drain = nullptr;          // not owned; nullptr = sessions never drain
 };
 
 // Runs on the client connection's thread until the client closes, an error response or an idle

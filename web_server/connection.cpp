@@ -33,11 +33,11 @@ enum class Got {
 class Connection {
  public:
   Connection(const common::Fd& fd, const Router& router, const ConnectionLimits& limits,
-             const std::atomic<bool>& stopping)
+             common::Drain& drain)
       : socket_(fd),
         router_(router),
         limits_(limits),
-        stopping_(stopping),
+        drain_(&drain, fd),
         in_(limits.http.max_head_bytes + kBufferSlack, limits.http.max_head_bytes + kBufferSlack),
         writer_(in_, router.name()) {}
 
@@ -54,7 +54,7 @@ class Connection {
   common::PlainSocket socket_;
   const Router& router_;
   const ConnectionLimits& limits_;
-  const std::atomic<bool>& stopping_;
+  common::Drain::Session drain_;
   common::Stream in_;
   ResponseWriter writer_;
   size_t head_size_ = 0;  // of the request in request_
@@ -74,7 +74,7 @@ void Connection::run() {
   // A failure here leaves no timeout; the first read sets one again.
   (void)socket_.set_timeouts(limits_.idle_timeout, limits_.idle_timeout);
   in_.attach(socket_, limits_.idle_timeout);
-  while (serve_one()) {
+  while (drain_.wait_next() && serve_one()) {
   }
 }
 
@@ -88,12 +88,15 @@ bool Connection::serve_one() {
   in_.consume(head_size_);  // the head's views stay valid until the next read
   mode.head_only = request_.method == "HEAD";
   mode.version_minor = request_.version_minor;
-  mode.keep_alive = common::keeps_alive(request_.version_minor, request_.headers) &&
-                    !stopping_.load(std::memory_order_relaxed);
+  mode.keep_alive =
+      common::keeps_alive(request_.version_minor, request_.headers) && !drain_.draining();
   const common::BodyFraming framing = common::request_body_framing(request_);
   if (framing.error != HttpError::none) return refuse(framing.error, mode);
   Response routed = router_.route(request_.method, request_.target);
   if (routed.kind == Response::Kind::websocket || routed.kind == Response::Kind::live) {
+    // A WebSocket has no request boundary to wait at: the drain ends it at once, as an idle
+    // connection; one asked for once the drain began is closed unanswered.
+    if (!drain_.wait_next()) return false;
     upgrade({request_, framing, routed.kind, limits_.max_ws_message}, router_, in_, writer_);
     return false;
   }
@@ -141,7 +144,8 @@ Got Connection::read_head(HttpError& error) {
     deadline.first_byte = common::Clock::now() + limits_.idle_timeout;
   }
   deadline.whole = limits_.request_timeout;
-  const common::HeadRead head = in_.read_head(request_, limits_.http, deadline);
+  const common::HeadRead head =
+      in_.read_head(request_, limits_.http, deadline, [this] { drain_.busy(); });
   head_size_ = head.size;
   error = head.end == ReadEnd::timed_out ? HttpError::request_timeout : head.error;
   if (head.end == ReadEnd::complete) return Got::request;
@@ -186,8 +190,8 @@ bool Connection::wants_continue(const common::BodyFraming& framing) const {
 }  // namespace
 
 void serve_connection(const common::Fd& client, const Router& router,
-                      const ConnectionLimits& limits, const std::atomic<bool>& stopping) {
-  Connection(client, router, limits, stopping).run();
+                      const ConnectionLimits& limits, common::Drain& drain) {
+  Connection(client, router, limits, drain).run();
 }
 
 }  // namespace web

@@ -3,9 +3,9 @@
 // responses are written by ResponseWriter, and /ws and /live switch to a WebSocket (upgrade.hpp).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
+#include "common/drain.hpp"
 #include "common/fd.hpp"
 #include "common/http_parser.hpp"
 #include "common/socket.hpp"
@@ -26,9 +26,9 @@ struct ConnectionLimits {
 };
 
 // Serves requests on client until it closes, times out, sends something that forces a close,
-// or (once `stopping` is set) finishes the request in progress. Runs on the connection's thread;
-// the caller owns and closes the descriptor.
+// or (once `drain` began) finishes the request in progress; a connection idle between requests
+// then ends at once. Runs on the connection's thread; the caller owns and closes the descriptor.
 void serve_connection(const common::Fd& client, const Router& router,
-                      const ConnectionLimits& limits, const std::atomic<bool>& stopping);
+                      const ConnectionLimits& limits, common::Drain& drain);
 
 }  // namespace web

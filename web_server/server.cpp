@@ -25,7 +25,7 @@ common::Result<std::unique_ptr<Server>> Server::open(Config config) {
   auto tcp = common::TcpServer::open(std::move(config.listener), options,
                                      [self](const common::Fd& client, const common::Address&) {
                                        serve_connection(client, *self->router_, self->limits_,
-                                                        self->stopping_);
+                                                        self->drain_);
                                      });
   if (!tcp) return tcp.error();
   server->tcp_ = std::move(*tcp);
@@ -45,12 +45,11 @@ common::Result<std::unique_ptr<Server>> Server::open(Config config) {
 
 common::Status Server::start() { return tcp_->start(); }
 
+// Idle keep-alive connections (and WebSockets) are woken by the drain and end now; one whose
+// request is arriving, body included, is served and then closed.
 void Server::stop() {
-  stopping_.store(true);
   tcp_->stop();
-  // SHUT_RD makes a read between requests return end-of-file, so idle keep-alive connections
-  // end now, while a response being written still goes out whole.
-  tcp_->shutdown_connections(SHUT_RD);
+  drain_.begin();
 }
 
 size_t Server::open_connections() const { return tcp_->open_connections(); }

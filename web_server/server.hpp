@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/address.hpp"
+#include "common/drain.hpp"
 #include "common/fd.hpp"
 #include "common/result.hpp"
 #include "common/socket.hpp"
@@ -68,7 +69,7 @@ class Server {
   std::shared_ptr<live::Hub> hub_;
   std::unique_ptr<Router> router_;
   ConnectionLimits limits_;
-  std::atomic<bool> stopping_{false};
+  common::Drain drain_;
   std::unique_ptr<common::TcpServer> tcp_;  // last: its destructor joins the connection threads
 };
 

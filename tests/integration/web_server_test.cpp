@@ -427,6 +427,27 @@ TEST_F(WebServerTest, SigtermFinishesTheResponseInFlightAndExitsZero) {
   EXPECT_EQ(out.find("listening on "), out.rfind("listening on "));  // printed once
 }
 
+// The drain ends idle connections at once but serves a request whose body is still arriving.
+TEST_F(WebServerTest, SigtermServesARequestWhoseBodyIsStillArriving) {
+  const std::string host_port = start({"--drain-timeout", "60s"});
+  Client idle(host_port);
+  idle.send(request("GET", "/health"));
+  ASSERT_EQ(idle.read_reply().status, 200);
+  Client uploading(host_port);
+  // The 100 Continue says the server has the head and waits for the body.
+  uploading.send(request("PUT", "/kv/drained", "Content-Length: 10\r\nExpect: 100-continue\r\n"));
+  const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+  ASSERT_EQ(uploading.take(go_on.size()), go_on);
+  uploading.send("first");
+  server_->signal(SIGTERM);
+  EXPECT_TRUE(idle.closed_by_server());
+  uploading.send("-half");
+  const Reply reply = uploading.read_reply();
+  EXPECT_EQ(reply.status, 201) << server_->err();
+  EXPECT_TRUE(uploading.closed_by_server()) << "Connection: close after it";
+  EXPECT_EQ(server_->wait_exit(60s), 0) << server_->err();
+}
+
 // A client that stops reading a large response holds the drain; a second SIGTERM ends it.
 TEST_F(WebServerTest, ASecondSigtermEndsTheDrainAtOnce) {
   write(dir_ + "/www/big.bin", std::string(size_t{32} * 1024 * 1024, 'b'));

@@ -1,4 +1,5 @@
-// The graceful end of HTTP sessions when the balancer shuts down. Once begin() is called, every
+// The graceful end of a server's HTTP connections when it shuts down (the balancer's sessions,
+// web_server's connections). Once begin() is called, every
 // session closes after the request it is serving (its response says "Connection: close"), and
 // sessions idle between two requests are woken and close at once. A session still waiting for
 // its first request is left alone: it was accepted (perhaps just now, from the accept backlog)
@@ -11,7 +12,7 @@
 
 #include "common/fd.hpp"
 
-namespace lb {
+namespace common {
 
 class Drain {
  public:
@@ -52,4 +53,4 @@ class Drain {
   std::atomic<bool> draining_{false};
 };
 
-}  // namespace lb
+}  // namespace common

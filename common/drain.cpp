@@ -1,8 +1,8 @@
-#include "load_balancer/drain.hpp"
+#include "common/drain.hpp"
 
 #include <sys/socket.h>
 
-namespace lb {
+namespace common {
 
 Drain::Session::Session(Drain* drain, const common::Fd& client) : drain_(drain), client_(client) {
   if (drain_ == nullptr) return;
@@ -36,4 +36,4 @@ void Drain::begin() {
   }
 }
 
-}  // namespace lb
+}  // namespace common
