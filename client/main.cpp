@@ -208,5 +208,5 @@ int main(int argc, char** argv) {
   } else {
     client::write_human(std::cout, *result, options);
   }
-  return result->stats.failed() == 0 ? 0 : 1;
+  return result->stats.passed() ? 0 : 1;
 }

@@ -54,6 +54,8 @@ struct Stats {
   uint64_t clean_closes = 0;  // connections closed with a close frame answered by the server
 
   uint64_t failed() const { return requests - succeeded; }
+  // The run's verdict, its exit status: a run that measured nothing did not pass either.
+  bool passed() const { return requests != 0 && failed() == 0; }
   uint64_t failures_of(Failure kind) const { return failures[static_cast<size_t>(kind)]; }
 
   // `latency` from when the request was due, `service` from when it was sent.

@@ -42,8 +42,7 @@ class ClientTest : public testing::Test {
  protected:
   void SetUp() override {
     server_.emplace(std::vector<std::string>{harness::exe("web_server"), "--listen", "127.0.0.1:0",
-                                             "--name", "s1", "--data-dir",
-                                             harness::temp_dir()});
+                                             "--name", "s1", "--data-dir", harness::temp_dir()});
     const std::string host_port = server_->wait_listening();
     ASSERT_FALSE(host_port.empty()) << server_->err();
     url_ = "http://" + host_port + "/";
@@ -119,6 +118,7 @@ TEST(ClientFailureTest, BadUsageExitsTwoWithOneLineNamingTheFlag) {
       {{"--requests", "5", "--header", "no colon"}, "--header"},
       {{"--requests", "5", "--rate", "-3"}, "--rate"},
       {{"--duration", "soon"}, "--duration"},
+      {{"--duration", "10"}, "10: a duration needs a unit, such as 10s"},
       {{"https://127.0.0.1/", "--requests", "5"}, "url"},
       {{"http://127.0.0.1:1/"}, "--requests or --duration"},
   };

@@ -48,9 +48,8 @@ TEST(ClientReportTest, JsonHasEveryField) {
   for (const char* key : {"p50", "p90", "p99", "p999", "p9999", "max", "min", "mean"}) {
     EXPECT_TRUE(j["latency_ms"].contains(key)) << key;
   }
-  for (const char* kind :
-       {"connect", "reset", "closed", "timeout", "protocol", "io", "status_5xx", "handshake",
-        "mismatch"}) {
+  for (const char* kind : {"connect", "reset", "closed", "timeout", "protocol", "io", "status_5xx",
+                           "handshake", "mismatch"}) {
     EXPECT_TRUE(j["errors"].contains(kind)) << kind;
   }
   EXPECT_FALSE(j.contains("service_ms"));
@@ -150,6 +149,25 @@ TEST(ClientStatsTest, MergeAddsEverythingAndKeepsTheFirstMessages) {
   EXPECT_EQ(a.first_error[static_cast<size_t>(client::Failure::timeout)], "response: timed out");
   EXPECT_EQ(a.first_error[static_cast<size_t>(client::Failure::connect)],
             "connect 127.0.0.1:8080: Connection refused");
+}
+
+TEST(ClientStatsTest, ARunPassesOnlyWhenItEndedRequestsAndAllSucceeded) {
+  const struct {
+    const char* name;
+    uint64_t requests;
+    uint64_t succeeded;
+    bool passed;
+  } cases[] = {
+      {"nothing_sent", 0, 0, false},
+      {"all_succeeded", 5, 5, true},
+      {"one_failed", 5, 4, false},
+  };
+  for (const auto& c : cases) {
+    client::Stats stats;
+    stats.requests = c.requests;
+    stats.succeeded = c.succeeded;
+    EXPECT_EQ(stats.passed(), c.passed) << c.name;
+  }
 }
 
 }  // namespace
