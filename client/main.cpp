@@ -43,6 +43,7 @@ struct Flags {
   std::string body;
   std::string body_file;
   std::string message_size = "64";
+  std::string ok_status;
 };
 
 void define(CLI::App& app, Flags& f, client::Options& o) {
@@ -63,6 +64,8 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
   app.add_option("--warmup", f.warmup, "send for this long first, without counting")
       ->capture_default_str();
   app.add_option("--timeout", f.timeout, "per request (and per connect)")->capture_default_str();
+  app.add_option("--ok-status", f.ok_status,
+                 "statuses that count as a success, e.g. 200,201,404 (default: 2xx and 3xx)");
   auto* method = app.add_option("-m,--method", f.method, "request method")->capture_default_str();
   app.add_option("-H,--header", f.headers, "extra header \"Name: value\" (repeatable)");
   auto* body = app.add_option("--body", f.body, "request body");
@@ -122,6 +125,9 @@ void check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   o.plan.warmup = checked("--warmup", common::parse_duration(f.warmup));
   o.timeout = checked("--timeout", common::parse_duration(f.timeout));
   if (o.timeout.count() == 0) throw BadFlag("--timeout: must be more than 0");
+  if (app.count("--ok-status") != 0) {
+    o.ok_status = checked("--ok-status", client::OkStatus::parse(f.ok_status));
+  }
 }
 
 void check_request_flags(const CLI::App& app, const Flags& f, client::Options& o) {
