@@ -93,6 +93,9 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
 std::string http_url(std::string_view text, bool websocket) {
   const bool ws_scheme =
       text.size() >= 5 && (text.substr(0, 5) == "ws://" || text.substr(0, 5) == "WS://");
+  if (ws_scheme && !websocket) {
+    throw BadFlag("url " + std::string(text) + ": a ws:// URL needs --ws (WebSocket mode)");
+  }
   return websocket && ws_scheme ? "http://" + std::string(text.substr(5)) : std::string(text);
 }
 

@@ -201,6 +201,10 @@ void convert_admin(const Flags& flags, lb::AdminOptions& admin) {
 }
 
 void convert(const Flags& flags, lb::Config& config, lb::AdminOptions& admin) {
+  // One listener per balancer: "a,b" would otherwise read as a malformed IPv6 address.
+  if (flags.listen.find(',') != std::string::npos) {
+    throw BadFlag("--listen: " + flags.listen + ": one address is expected, as in 0.0.0.0:8080");
+  }
   config.listen = checked("--listen", common::parse_address(flags.listen));
   convert_backends(flags, config);
   convert_admin(flags, admin);

@@ -146,6 +146,7 @@ TEST(ClientFailureTest, BadUsageExitsTwoWithOneLineNamingTheFlag) {
       {{"--duration", "10"}, "10: a duration needs a unit, such as 10s"},
       {{"--requests", "5", "--ok-status", "2xx"}, "--ok-status"},
       {{"https://127.0.0.1/", "--requests", "5"}, "url"},
+      {{"ws://127.0.0.1:1/ws", "--requests", "5"}, "needs --ws"},
       {{"http://127.0.0.1:1/"}, "--requests or --duration"},
   };
   for (const auto& c : cases) {
