@@ -254,6 +254,16 @@ void reload(lb::Balancer& balancer) {
 }
 
 // The admin endpoint when --admin asked for one (else null), printing "admin listening on ...".
+// The --access-log file (HTTP mode only); null without one.
+common::Result<std::unique_ptr<lb::AccessLog>> open_access_log(const lb::Config& config) {
+  if (config.mode != lb::Mode::http || config.access_log.empty()) {
+    return std::unique_ptr<lb::AccessLog>();
+  }
+  auto log = lb::AccessLog::open(config.access_log);
+  if (!log) return common::Error{log.error().code, "--access-log: " + log.error().message};
+  return log;
+}
+
 common::Result<std::unique_ptr<lb::AdminServer>> open_admin(const lb::AdminOptions& options,
                                                             lb::Balancer& balancer) {
   if (!options.listen) return std::unique_ptr<lb::AdminServer>();
@@ -272,7 +282,11 @@ int main(int argc, char** argv) {
   if (const auto status = parse_flags(argc, argv, config, admin_options)) return *status;
   common::raise_fd_limit();
 
-  auto balancer = lb::Balancer::open(config);
+  auto access_log = open_access_log(config);
+  if (!access_log) {
+    return common::startup_failure(kName, access_log.error().message, common::kExitUsage);
+  }
+  auto balancer = lb::Balancer::open(config, std::move(*access_log));
   if (!balancer) return common::startup_failure(kName, balancer.error().message);
   const auto admin = open_admin(admin_options, **balancer);
   if (!admin) return common::startup_failure(kName, admin.error().message);
