@@ -58,6 +58,10 @@ web::Config to_config(const Flags& flags, common::Millis& drain_timeout) {
   config.limits.max_body = checked("--max-body", common::parse_size(flags.max_body));
   config.limits.max_ws_message = checked("--max-message", common::parse_size(flags.max_message));
   drain_timeout = checked("--drain-timeout", common::parse_duration(flags.drain_timeout));
+  // A folder that cannot be made is a bad flag; one in use by another server is found later.
+  if (!flags.data_dir.empty()) {
+    (void)checked("--data-dir", web::store::make_data_folder(flags.data_dir));
+  }
   if (config.limits.request_timeout.count() == 0) throw BadFlag("--request-timeout: must be > 0");
   if (config.max_connections == 0) throw BadFlag("--max-connections: must be > 0");
   return config;
@@ -332,9 +336,8 @@ void serve_until_shutdown(Running& running, const Settings& settings) {
   common::log("web_server ", server.name(), " serving on ", address);
   common::log_if_failed(common::notify_ready("serving on " + address));
   const common::WatchdogPinger watchdog;  // pings until this returns, through the drain
-  common::wait_for_shutdown([&] {
-    reload_peers(settings.replication_flags.peers_file, running.replicator.get());
-  });
+  common::wait_for_shutdown(
+      [&] { reload_peers(settings.replication_flags.peers_file, running.replicator.get()); });
   server.stop();  // ends idle keep-alive connections; the others close after their response
   common::drain(settings.drain_timeout, [&server] { return server.open_connections(); });
   server.close_connections();
