@@ -17,6 +17,7 @@
 #include "common/socket.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
+#include "common/version.hpp"
 
 namespace {
 
@@ -170,13 +171,14 @@ std::optional<int> parse_flags(int argc, char** argv, client::Options& options) 
   CLI::App app{
       "HTTP/1.1 and WebSocket load generator: latency percentiles, status and X-Backend "
       "counts"};
+  app.set_version_flag("--version", common::version_line(kName));
   Flags flags;
   define(app, flags, options);
   try {
     app.parse(argc, argv);
     check_run_flags(app, flags, options);
     check_request_flags(app, flags, options);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return common::startup_failure(kName, e.what(), common::kExitUsage);

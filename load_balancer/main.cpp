@@ -28,6 +28,7 @@
 #include "common/socket.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
+#include "common/version.hpp"
 #include "load_balancer/admin/admin_server.hpp"
 #include "load_balancer/backend_spec.hpp"
 #include "load_balancer/backends_file.hpp"
@@ -223,6 +224,7 @@ void convert(const Flags& flags, lb::Config& config, lb::AdminOptions& admin) {
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, lb::Config& config, lb::AdminOptions& admin) {
   CLI::App app{"HTTP and TCP load balancer with active health checks", "load_balancer"};
+  app.set_version_flag("--version", common::version_line(kName));
   Flags flags;
   add_flags(app, flags, config);
   add_http_flags(app, flags, config);

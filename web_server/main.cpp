@@ -16,6 +16,7 @@
 #include "common/signals.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
+#include "common/version.hpp"
 #include "web_server/replication/peers_file.hpp"
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
@@ -250,6 +251,7 @@ struct Settings {
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, Settings& settings) {
   CLI::App app{"web_server: a small HTTP/1.1 server, one thread per connection"};
+  app.set_version_flag("--version", common::version_line(kName));
   add_flags(app, settings.flags);
   add_replication_flags(app, settings.replication_flags);
   try {
