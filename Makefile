@@ -11,13 +11,16 @@ compile   = cmake --build $(1) -j$$(nproc)
 
 .PHONY: all test demo bench asan tsan fuzz deps install clean
 
+# The executables only; the tests, which need GoogleTest, are built by the targets that run them.
 all:
 	@scripts/install-deps.sh build
-	@$(call configure,$(BUILD),$(BUILD_TYPE),)
+	@$(call configure,$(BUILD),$(BUILD_TYPE),-DBUILD_TESTS=OFF)
 	@$(call compile,$(BUILD))
 
-test: all
-	@scripts/install-deps.sh test
+test:
+	@scripts/install-deps.sh build test
+	@$(call configure,$(BUILD),$(BUILD_TYPE),-DBUILD_TESTS=ON)
+	@$(call compile,$(BUILD))
 	cd $(BUILD) && ctest $(CTEST_ARGS)
 
 demo: all
@@ -25,7 +28,7 @@ demo: all
 
 asan:
 	@scripts/install-deps.sh build test
-	@$(call configure,build-asan,Debug,-DSANITIZE=address$(,)undefined)
+	@$(call configure,build-asan,Debug,-DSANITIZE=address$(,)undefined -DBUILD_TESTS=ON)
 	@$(call compile,build-asan)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_ARGS)
 
@@ -33,7 +36,7 @@ asan:
 # unit tests, and the servers themselves (built with it) in the integration tests.
 tsan:
 	@scripts/install-deps.sh build test
-	@$(call configure,build-tsan,Debug,-DSANITIZE=thread)
+	@$(call configure,build-tsan,Debug,-DSANITIZE=thread -DBUILD_TESTS=ON)
 	@$(call compile,build-tsan)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest $(CTEST_ARGS)

@@ -17,6 +17,7 @@
 #include "common/socket.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
+#include "common/version.hpp"
 
 namespace {
 
@@ -43,6 +44,7 @@ struct Flags {
   std::string body;
   std::string body_file;
   std::string message_size = "64";
+  std::string ok_status;
 };
 
 void define(CLI::App& app, Flags& f, client::Options& o) {
@@ -63,6 +65,8 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
   app.add_option("--warmup", f.warmup, "send for this long first, without counting")
       ->capture_default_str();
   app.add_option("--timeout", f.timeout, "per request (and per connect)")->capture_default_str();
+  app.add_option("--ok-status", f.ok_status,
+                 "statuses that count as a success, e.g. 200,201,404 (default: 2xx and 3xx)");
   auto* method = app.add_option("-m,--method", f.method, "request method")->capture_default_str();
   app.add_option("-H,--header", f.headers, "extra header \"Name: value\" (repeatable)");
   auto* body = app.add_option("--body", f.body, "request body");
@@ -90,6 +94,9 @@ void define(CLI::App& app, Flags& f, client::Options& o) {
 std::string http_url(std::string_view text, bool websocket) {
   const bool ws_scheme =
       text.size() >= 5 && (text.substr(0, 5) == "ws://" || text.substr(0, 5) == "WS://");
+  if (ws_scheme && !websocket) {
+    throw BadFlag("url " + std::string(text) + ": a ws:// URL needs --ws (WebSocket mode)");
+  }
   return websocket && ws_scheme ? "http://" + std::string(text.substr(5)) : std::string(text);
 }
 
@@ -122,6 +129,9 @@ void check_run_flags(const CLI::App& app, const Flags& f, client::Options& o) {
   o.plan.warmup = checked("--warmup", common::parse_duration(f.warmup));
   o.timeout = checked("--timeout", common::parse_duration(f.timeout));
   if (o.timeout.count() == 0) throw BadFlag("--timeout: must be more than 0");
+  if (app.count("--ok-status") != 0) {
+    o.ok_status = checked("--ok-status", client::OkStatus::parse(f.ok_status));
+  }
 }
 
 void check_request_flags(const CLI::App& app, const Flags& f, client::Options& o) {
@@ -161,13 +171,14 @@ std::optional<int> parse_flags(int argc, char** argv, client::Options& options) 
   CLI::App app{
       "HTTP/1.1 and WebSocket load generator: latency percentiles, status and X-Backend "
       "counts"};
+  app.set_version_flag("--version", common::version_line(kName));
   Flags flags;
   define(app, flags, options);
   try {
     app.parse(argc, argv);
     check_run_flags(app, flags, options);
     check_request_flags(app, flags, options);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return common::startup_failure(kName, e.what(), common::kExitUsage);
@@ -208,5 +219,5 @@ int main(int argc, char** argv) {
   } else {
     client::write_human(std::cout, *result, options);
   }
-  return result->stats.failed() == 0 ? 0 : 1;
+  return result->stats.passed() ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "client/ok_status.hpp"
 #include "client/plan.hpp"
 #include "client/request.hpp"
 
@@ -16,6 +17,7 @@ struct Options {
   size_t concurrency = 1;  // connections, each on its own thread
   uint64_t key_space = 0;  // {n} in the URL counts modulo this; 0: never wraps
   std::chrono::milliseconds timeout{10000};  // connect, and each request from send to response
+  OkStatus ok_status;                        // which responses count as succeeded
   bool json = false;         // one JSON object on stdout instead of the human report
   bool histogram = false;    // add the latency distribution
   bool uncorrected = false;  // add the raw service-time view next to the corrected latency

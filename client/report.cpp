@@ -50,6 +50,7 @@ json latency_json(const common::Histogram& h) {
   out["max"] = ms(h.max());
   out["min"] = ms(h.min());
   out["mean"] = h.mean() / 1000.0;
+  out["stddev"] = h.stddev() / 1000.0;
   return out;
 }
 
@@ -86,6 +87,7 @@ void write_latency(std::ostream& out, const char* title, const common::Histogram
     out << format(" %s %.3f ", p.label, ms(h.percentile(p.percent)));
   }
   out << format(" max %.3f\n", ms(h.max()));
+  out << kIndent << format(" mean %.3f  stddev %.3f\n", h.mean() / 1000.0, h.stddev() / 1000.0);
 }
 
 void write_counts(std::ostream& out, const Stats& s) {
@@ -110,6 +112,8 @@ void write_counts(std::ostream& out, const Stats& s) {
 }
 
 void write_failures(std::ostream& out, const Stats& s) {
+  // As wrk puts it; which statuses are a success is --ok-status.
+  if (s.not_ok() != 0) out << format("Non-2xx or 3xx responses: %llu\n", ull(s.not_ok()));
   if (s.failed() == 0) {
     out << "failures     none\n";
     return;
@@ -120,13 +124,6 @@ void write_failures(std::ostream& out, const Stats& s) {
     out << title << " " << to_string(static_cast<Failure>(i))
         << format(": %llu", ull(s.failures[i])) << " (first: " << s.first_error[i] << ")\n";
     title = kIndent;
-  }
-}
-
-void write_distribution(std::ostream& out, const common::Histogram& h) {
-  out << "distribution (value_ms percentile count)\n";
-  for (const common::Histogram::Point& p : h.distribution()) {
-    out << format("%12.3f %10.5f %llu\n", ms(p.value_us), p.percent, ull(p.count));
   }
 }
 
@@ -141,6 +138,7 @@ json to_json(const RunResult& result, const Options& options) {
       {"requests", s.requests},
       {"succeeded", s.succeeded},
       {"failed", s.failed()},
+      {"not_ok", s.not_ok()},
       {"responses", s.responses},
       {"duration_s", result.duration_s},
       {"rps", rate(result)},
@@ -194,7 +192,27 @@ void write_human(std::ostream& out, const RunResult& result, const Options& opti
   }
   write_counts(out, s);
   write_failures(out, s);
-  if (options.histogram) write_distribution(out, s.latency);
+  if (options.histogram) {
+    out << "latency distribution (ms), HdrHistogram's percentile format\n";
+    write_percentile_distribution(out, s.latency);
+  }
+}
+
+void write_percentile_distribution(std::ostream& out, const common::Histogram& h) {
+  out << format("%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+  uint64_t total = 0;
+  for (const common::Histogram::Point& p : h.distribution()) {
+    total += p.count;
+    const double fraction = p.percent / 100.0;
+    out << format("%12.3f %2.12f %10llu", ms(p.value_us), fraction, ull(total));
+    // The last line, at 100%, has no finite 1/(1-Percentile); HdrHistogram leaves it out too.
+    out << (total < h.count() ? format(" %14.2f\n", 1.0 / (1.0 - fraction)) : "\n");
+  }
+  out << format("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", h.mean() / 1000.0,
+                h.stddev() / 1000.0);
+  out << format("#[Max     = %12.3f, Total count    = %12llu]\n", ms(h.max()), ull(h.count()));
+  out << format("#[Buckets = %12d, SubBuckets     = %12d]\n", common::Histogram::kPowers,
+                common::Histogram::kSubBuckets);
 }
 
 std::string progress_line(const Progress& current, const Progress& previous,

@@ -12,8 +12,9 @@
 
 namespace client {
 
-// Always present: url, mode, concurrency, requests, succeeded, failed, responses, duration_s,
-// rps, bytes_received, latency_ms {p50 p90 p99 p999 p9999 max min mean}, status {code: count},
+// Always present: url, mode, concurrency, requests, succeeded (a status --ok-status accepts),
+// failed, not_ok (complete responses with another status), responses, duration_s, rps,
+// bytes_received, latency_ms {p50 p90 p99 p999 p9999 max min mean stddev}, status {code: count},
 // errors {kind: count, every kind}, error_messages {kind: first message, failed kinds only},
 // backends {X-Backend value: count}, without_backend. Open loop adds rate; --uncorrected adds
 // service_ms (same keys as latency_ms); --histogram adds histogram [{value_ms, percentile, count}].
@@ -24,6 +25,11 @@ nlohmann::json to_json(const RunResult& result, const Options& options);
 
 // The same facts in aligned lines; latency and service time in milliseconds.
 void write_human(std::ostream& out, const RunResult& result, const Options& options);
+
+// HdrHistogram's outputPercentileDistribution text (Value in ms, Percentile, TotalCount,
+// 1/(1-Percentile), then the #[Mean ...] #[Max ...] #[Buckets ...] trailer), which its plotter
+// reads; --histogram appends it to the human report.
+void write_percentile_distribution(std::ostream& out, const common::Histogram& h);
 
 // "requests 1200  rate 4010/s  errors 3  elapsed 3.0s": `rate` over the time since `previous`;
 // `unit` names what is counted ("messages" in WebSocket mode).

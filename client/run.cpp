@@ -47,6 +47,7 @@ Target make_target(const Options& options, const common::Address& address) {
   target.method = options.request.method;
   target.keep_alive = options.request.keep_alive;
   target.timeout = options.timeout;
+  target.ok_status = options.ok_status;
   return target;
 }
 

@@ -40,7 +40,7 @@ struct Stats {
   common::Histogram latency;  // due time -> response complete (the corrected view)
   common::Histogram service;  // attempt start -> response complete (raw service time)
   uint64_t requests = 0;      // counted requests that ended, either way
-  uint64_t succeeded = 0;     // complete responses with status < 500
+  uint64_t succeeded = 0;     // complete responses with a status --ok-status accepts
   uint64_t responses = 0;     // complete responses of any status
   uint64_t bytes_received = 0;
   std::array<uint64_t, kFailureKinds> failures{};
@@ -54,6 +54,9 @@ struct Stats {
   uint64_t clean_closes = 0;  // connections closed with a close frame answered by the server
 
   uint64_t failed() const { return requests - succeeded; }
+  uint64_t not_ok() const { return responses - succeeded; }  // complete, with another status
+  // The run's verdict, its exit status: a run that measured nothing did not pass either.
+  bool passed() const { return requests != 0 && failed() == 0; }
   uint64_t failures_of(Failure kind) const { return failures[static_cast<size_t>(kind)]; }
 
   // `latency` from when the request was due, `service` from when it was sent.

@@ -83,7 +83,7 @@ void Worker::record_response(const Ticket& ticket, const Response& response,
     stats_.record_failure(Failure::status_5xx,
                           std::string_view(text, static_cast<size_t>(end - text)));
     live_.errors.fetch_add(1, std::memory_order_relaxed);
-  } else {
+  } else if (target_.ok_status.contains(response.status)) {
     ++stats_.succeeded;
   }
 }

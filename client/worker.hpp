@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "client/ok_status.hpp"
 #include "client/plan.hpp"
 #include "client/request_keys.hpp"
 #include "client/response_reader.hpp"
@@ -25,6 +26,7 @@ struct Target {
   std::string method;                        // the request's method, for reading the response
   bool keep_alive = true;                    // false: a new connection per request
   std::chrono::milliseconds timeout{10000};  // connect, and each request from send to response
+  OkStatus ok_status;                        // which responses count as succeeded
 };
 
 class Worker {

@@ -31,6 +31,7 @@ void Histogram::record(uint64_t value_us) {
   ++counts_[bucket_index(value_us)];
   ++count_;
   sum_ += value_us;
+  sum_squares_ += static_cast<double>(value_us) * static_cast<double>(value_us);
   min_ = std::min(min_, value_us);
   max_ = std::max(max_, value_us);
 }
@@ -39,8 +40,16 @@ void Histogram::merge(const Histogram& other) {
   for (size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
   sum_ += other.sum_;
+  sum_squares_ += other.sum_squares_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
+}
+
+double Histogram::stddev() const {
+  if (count_ == 0) return 0;
+  const double m = mean();
+  // Rounding can make the variance of equal values slightly negative.
+  return std::sqrt(std::max(0.0, sum_squares_ / static_cast<double>(count_) - m * m));
 }
 
 uint64_t Histogram::percentile(double percent) const {

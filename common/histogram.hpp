@@ -22,7 +22,10 @@ class Histogram {
   uint64_t count() const { return count_; }
   uint64_t min() const { return count_ ? min_ : 0; }
   uint64_t max() const { return max_; }
-  double mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0; }
+  double mean() const {
+    return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0;
+  }
+  double stddev() const;  // of the recorded values themselves, not of their buckets
   // The smallest recorded value v such that at least `percent`% of values are <= v (within 1%).
   uint64_t percentile(double percent) const;
 
@@ -39,11 +42,16 @@ class Histogram {
   static size_t bucket_index(uint64_t value);
   static uint64_t bucket_upper(size_t index);  // the largest value that maps to index
 
- private:
   static constexpr int kTopBits = static_cast<int>(std::bit_width(kMaxValue));
+  // In HdrHistogram's terms: this many powers of two ("buckets") of kSubBuckets each.
+  static constexpr int kPowers = kTopBits - kSubBits + 1;
+  static constexpr int kSubBuckets = 1 << kSubBits;
+
+ private:
   static constexpr size_t kBuckets = static_cast<size_t>(kTopBits - kSubBits + 1) << kSubBits;
   std::array<uint64_t, kBuckets> counts_{};
   uint64_t count_ = 0, sum_ = 0, min_ = UINT64_MAX, max_ = 0;
+  double sum_squares_ = 0;  // for stddev(); a double, since squares of minutes overflow 64 bits
 };
 
 }  // namespace common

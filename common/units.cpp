@@ -40,9 +40,9 @@ Result<uint64_t> scaled(std::string_view text, uint64_t value, uint64_t factor, 
   return value * factor;
 }
 
-// Milliseconds per unit; a bare number is milliseconds. 0 for an unknown unit.
+// Milliseconds per unit; 0 for an unknown unit.
 uint64_t duration_factor(std::string_view unit) {
-  if (unit.empty() || unit == "ms") return 1;
+  if (unit == "ms") return 1;
   if (unit == "s") return 1000;
   if (unit == "m") return 60 * 1000;
   if (unit == "h") return 60 * 60 * 1000;
@@ -72,6 +72,10 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   auto number = leading_number(text, "duration");
   if (!number) return number.error();
   const std::string_view unit = number->suffix;
+  if (unit.empty()) {
+    if (number->value == 0) return std::chrono::milliseconds(0);
+    return invalid_value(text, "a duration needs a unit, such as " + std::string(text) + "s");
+  }
   using Rep = std::chrono::milliseconds::rep;
   if (unit == "us") {
     // Rounded up, so that a small timeout never becomes 0 (which means "no timeout").

@@ -47,12 +47,11 @@ Balancer::Balancer(const Config& config)
 
 Balancer::~Balancer() = default;
 
-common::Result<std::unique_ptr<Balancer>> Balancer::open(const Config& config) {
+common::Result<std::unique_ptr<Balancer>> Balancer::open(const Config& config,
+                                                         std::unique_ptr<AccessLog> access_log) {
   std::unique_ptr<Balancer> balancer(new Balancer(config));
-  if (config.mode == Mode::http && !config.access_log.empty()) {
-    auto log = AccessLog::open(config.access_log);
-    if (!log) return log.error();
-    balancer->access_log_ = std::move(*log);
+  if (config.mode == Mode::http && access_log != nullptr) {
+    balancer->access_log_ = std::move(access_log);
     balancer->http_options_.access_log = balancer->access_log_.get();
   }
   common::TcpServer::Options options;

@@ -35,8 +35,10 @@ class Balancer {
  public:
   // Binds the listening socket (SO_REUSEPORT: a new process may bind it while this one drains)
   // and starts the health checks. Fails with the bind error, e.g.
-  // "bind 0.0.0.0:80: Permission denied".
-  static common::Result<std::unique_ptr<Balancer>> open(const Config& config);
+  // "bind 0.0.0.0:80: Permission denied". `access_log`, opened by the caller so that a bad
+  // --access-log is reported as a bad flag, is written in HTTP mode; null: no access log.
+  static common::Result<std::unique_ptr<Balancer>> open(const Config& config,
+                                                        std::unique_ptr<AccessLog> access_log);
   ~Balancer();
   Balancer(const Balancer&) = delete;
   Balancer& operator=(const Balancer&) = delete;

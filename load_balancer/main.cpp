@@ -28,6 +28,7 @@
 #include "common/socket.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
+#include "common/version.hpp"
 #include "load_balancer/admin/admin_server.hpp"
 #include "load_balancer/backend_spec.hpp"
 #include "load_balancer/backends_file.hpp"
@@ -201,6 +202,10 @@ void convert_admin(const Flags& flags, lb::AdminOptions& admin) {
 }
 
 void convert(const Flags& flags, lb::Config& config, lb::AdminOptions& admin) {
+  // One listener per balancer: "a,b" would otherwise read as a malformed IPv6 address.
+  if (flags.listen.find(',') != std::string::npos) {
+    throw BadFlag("--listen: " + flags.listen + ": one address is expected, as in 0.0.0.0:8080");
+  }
   config.listen = checked("--listen", common::parse_address(flags.listen));
   convert_backends(flags, config);
   convert_admin(flags, admin);
@@ -219,6 +224,7 @@ void convert(const Flags& flags, lb::Config& config, lb::AdminOptions& admin) {
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, lb::Config& config, lb::AdminOptions& admin) {
   CLI::App app{"HTTP and TCP load balancer with active health checks", "load_balancer"};
+  app.set_version_flag("--version", common::version_line(kName));
   Flags flags;
   add_flags(app, flags, config);
   add_http_flags(app, flags, config);
@@ -250,6 +256,16 @@ void reload(lb::Balancer& balancer) {
 }
 
 // The admin endpoint when --admin asked for one (else null), printing "admin listening on ...".
+// The --access-log file (HTTP mode only); null without one.
+common::Result<std::unique_ptr<lb::AccessLog>> open_access_log(const lb::Config& config) {
+  if (config.mode != lb::Mode::http || config.access_log.empty()) {
+    return std::unique_ptr<lb::AccessLog>();
+  }
+  auto log = lb::AccessLog::open(config.access_log);
+  if (!log) return common::Error{log.error().code, "--access-log: " + log.error().message};
+  return log;
+}
+
 common::Result<std::unique_ptr<lb::AdminServer>> open_admin(const lb::AdminOptions& options,
                                                             lb::Balancer& balancer) {
   if (!options.listen) return std::unique_ptr<lb::AdminServer>();
@@ -268,7 +284,11 @@ int main(int argc, char** argv) {
   if (const auto status = parse_flags(argc, argv, config, admin_options)) return *status;
   common::raise_fd_limit();
 
-  auto balancer = lb::Balancer::open(config);
+  auto access_log = open_access_log(config);
+  if (!access_log) {
+    return common::startup_failure(kName, access_log.error().message, common::kExitUsage);
+  }
+  auto balancer = lb::Balancer::open(config, std::move(*access_log));
   if (!balancer) return common::startup_failure(kName, balancer.error().message);
   const auto admin = open_admin(admin_options, **balancer);
   if (!admin) return common::startup_failure(kName, admin.error().message);

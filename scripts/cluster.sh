@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BUILD_DIR:-$root/build}
 servers=4 requests=20000 concurrency=8 mode=http
 
-usage() { sed -n '3p' "$0" >&2; exit 2; }
+usage() { sed -n 's/^# Usage: /usage: /p' "$0" >&2; exit 2; }
 [ "${1:-}" = demo ] || usage
 shift
 while [ $# -gt 0 ]; do
@@ -21,6 +21,7 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
+[[ "$servers" =~ ^[1-9][0-9]*$ ]] || usage
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster.XXXXXX")
 pids=()
@@ -60,15 +61,19 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join("127.0.0.1:%d" % s.getsockname()[1] for s in socks))' "$servers")"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/secret"
 
-# start_server I: web_server sI with its store in the work folder, replicating to every other.
+# start_server I: web_server sI with its store in the work folder, replicating to every other
+# (a lone server has no one to replicate to, so it runs without replication).
 start_server() {
-  local i=$1 peers=""
+  local i=$1 peers="" replication=()
   for j in $(seq "$servers"); do
     [ "$j" = "$i" ] || peers=${peers:+$peers,}${repl[$((j - 1))]}
   done
+  if [ "$servers" -gt 1 ]; then
+    replication=(--peers "$peers" --replication-listen "${repl[$((i - 1))]}"
+      --cluster-secret-file "$work/secret")
+  fi
   start "s$i" "$bin/web_server" --listen "${2:-127.0.0.1:0}" --name "s$i" \
-    --static-dir "$root/web_server/www" --data-dir "$work/data/s$i" \
-    --peers "$peers" --replication-listen "${repl[$((i - 1))]}" --cluster-secret-file "$work/secret"
+    --static-dir "$root/web_server/www" --data-dir "$work/data/s$i" "${replication[@]}"
 }
 
 # get ADDR PATH: the body of a GET, over bash's /dev/tcp (no curl needed).
@@ -114,6 +119,11 @@ echo
 echo "== 2,000 writes (PUT /kv/demo-counter) through the balancer, spread over every server"
 "$bin/client" "http://$addr_lb/kv/demo-counter" --method PUT --body "written through $addr_lb" \
   --requests 2000 --concurrency "$concurrency" | grep -E '^(requests|status|backends)|^ +s[0-9]+:' || true
+if [ "$servers" -lt 2 ]; then
+  echo "== one server: no other to fail over to or to replicate from"
+  echo "== cluster stopped"
+  exit 0
+fi
 converged || echo "(not converged after 30 s)"
 echo "== every server's store digest (multi-master replication: all equal):"
 digests

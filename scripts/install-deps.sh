@@ -4,8 +4,8 @@
 set -euo pipefail
 
 declare -A groups=(
-  [build]="g++ make cmake ninja-build libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev libsystemd-dev pkg-config python3"
-  [test]="python3 python3-websockets procps iproute2 chromium openssl nginx-light keepalived faketime"
+  [build]="g++ make cmake ninja-build libcli11-dev nlohmann-json3-dev libssl-dev libsqlite3-dev libsystemd-dev pkg-config python3"
+  [test]="libgtest-dev libgmock-dev python3 python3-websockets procps iproute2 chromium openssl nginx-light keepalived faketime"
   [bench]="libbenchmark-dev haproxy nginx-light wrk procps"
   [fuzz]="clang libclang-rt-14-dev"
 )

@@ -16,6 +16,7 @@
 #include "common/signals.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
+#include "common/version.hpp"
 #include "web_server/replication/peers_file.hpp"
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
@@ -58,6 +59,10 @@ web::Config to_config(const Flags& flags, common::Millis& drain_timeout) {
   config.limits.max_body = checked("--max-body", common::parse_size(flags.max_body));
   config.limits.max_ws_message = checked("--max-message", common::parse_size(flags.max_message));
   drain_timeout = checked("--drain-timeout", common::parse_duration(flags.drain_timeout));
+  // A folder that cannot be made is a bad flag; one in use by another server is found later.
+  if (!flags.data_dir.empty()) {
+    (void)checked("--data-dir", web::store::make_data_folder(flags.data_dir));
+  }
   if (config.limits.request_timeout.count() == 0) throw BadFlag("--request-timeout: must be > 0");
   if (config.max_connections == 0) throw BadFlag("--max-connections: must be > 0");
   return config;
@@ -246,6 +251,7 @@ struct Settings {
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, Settings& settings) {
   CLI::App app{"web_server: a small HTTP/1.1 server, one thread per connection"};
+  app.set_version_flag("--version", common::version_line(kName));
   add_flags(app, settings.flags);
   add_replication_flags(app, settings.replication_flags);
   try {

@@ -42,8 +42,7 @@ class ClientTest : public testing::Test {
  protected:
   void SetUp() override {
     server_.emplace(std::vector<std::string>{harness::exe("web_server"), "--listen", "127.0.0.1:0",
-                                             "--name", "s1", "--data-dir",
-                                             harness::temp_dir()});
+                                             "--name", "s1", "--data-dir", harness::temp_dir()});
     const std::string host_port = server_->wait_listening();
     ASSERT_FALSE(host_port.empty()) << server_->err();
     url_ = "http://" + host_port + "/";
@@ -89,6 +88,31 @@ TEST_F(ClientTest, HumanReportShowsPercentilesAndBackends) {
   }
 }
 
+// 404 is not a success unless --ok-status says so; the exit status follows the count.
+TEST_F(ClientTest, OkStatusDecidesWhatSucceededAndTheExitStatus) {
+  const struct {
+    const char* path;
+    std::vector<std::string> flags;
+    int succeeded;
+    int not_ok;
+    int status;
+  } cases[] = {
+      {"", {}, 5, 0, 0},
+      {"no-such-path", {}, 0, 5, 1},
+      {"no-such-path", {"--ok-status", "200,404"}, 5, 0, 0},
+      {"", {"--ok-status", "201"}, 0, 5, 1},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args{url_ + c.path, "--requests", "5", "--json"};
+    args.insert(args.end(), c.flags.begin(), c.flags.end());
+    ClientRun run(args);
+    EXPECT_EQ(run.status, c.status) << c.path << " " << run.process.err();
+    const json j = run.parsed();
+    EXPECT_EQ(j.value("succeeded", -1), c.succeeded) << c.path;
+    EXPECT_EQ(j.value("not_ok", -1), c.not_ok) << c.path;
+  }
+}
+
 TEST(ClientFailureTest, CountsConnectErrorsOnAClosedPortAndExitsOne) {
   std::string host_port;
   {
@@ -119,7 +143,10 @@ TEST(ClientFailureTest, BadUsageExitsTwoWithOneLineNamingTheFlag) {
       {{"--requests", "5", "--header", "no colon"}, "--header"},
       {{"--requests", "5", "--rate", "-3"}, "--rate"},
       {{"--duration", "soon"}, "--duration"},
+      {{"--duration", "10"}, "10: a duration needs a unit, such as 10s"},
+      {{"--requests", "5", "--ok-status", "2xx"}, "--ok-status"},
       {{"https://127.0.0.1/", "--requests", "5"}, "url"},
+      {{"ws://127.0.0.1:1/ws", "--requests", "5"}, "needs --ws"},
       {{"http://127.0.0.1:1/"}, "--requests or --duration"},
   };
   for (const auto& c : cases) {

@@ -37,7 +37,8 @@ harness::Process start_balancer(const std::string& backends, std::vector<std::st
 // One GET / on a new connection through the balancer: the backend's name, or "" on failure.
 std::string get_backend(const std::string& balancer, std::string* failure = nullptr) {
   const std::string response = harness::exchange(balancer, harness::get_request("/"));
-  const std::string name = harness::status_of(response) == 200 ? field_of(response, "x-backend") : "";
+  const std::string name =
+      harness::status_of(response) == 200 ? field_of(response, "x-backend") : "";
   if (name.empty() && failure != nullptr) *failure = response.substr(0, 200);
   return name;
 }
@@ -197,6 +198,12 @@ const BadFlags kBadFlags[] = {
      "--connect-timeout"},
     {"FallZero", {"--backends", "127.0.0.1:8081", "--fall", "0"}, "--fall"},
     {"BadListen", {"--backends", "127.0.0.1:8081", "--listen", "nowhere"}, "--listen: nowhere"},
+    {"AccessLogUnopenable",
+     {"--backends", "127.0.0.1:8081", "--access-log", "/nonexistent/dir/access.log"},
+     "--access-log: open access log /nonexistent/dir/access.log"},
+    {"TwoListen",
+     {"--backends", "127.0.0.1:8081", "--listen", "127.0.0.1:0,127.0.0.1:1"},
+     "--listen: 127.0.0.1:0,127.0.0.1:1: one address is expected"},
 };
 
 INSTANTIATE_TEST_SUITE_P(LoadBalancerTest, LoadBalancerFlagsTest, testing::ValuesIn(kBadFlags),

@@ -583,6 +583,7 @@ TEST(WebServerFlagsTest, BadFlagsExit2WithOneLineNamingTheFlag) {
       {{"--request-timeout", "soon"}, "--request-timeout"},
       {{"--max-body", "lots"}, "--max-body"},
       {{"--static-dir", "/nonexistent/www"}, "--static-dir"},
+      {{"--listen", "127.0.0.1:0", "--data-dir", "/proc/nonexistent/store"}, "--data-dir"},
       {{"--bogus"}, "--bogus"},
   };
   for (const BadFlagCase& c : cases) {

@@ -48,9 +48,8 @@ TEST(ClientReportTest, JsonHasEveryField) {
   for (const char* key : {"p50", "p90", "p99", "p999", "p9999", "max", "min", "mean"}) {
     EXPECT_TRUE(j["latency_ms"].contains(key)) << key;
   }
-  for (const char* kind :
-       {"connect", "reset", "closed", "timeout", "protocol", "io", "status_5xx", "handshake",
-        "mismatch"}) {
+  for (const char* kind : {"connect", "reset", "closed", "timeout", "protocol", "io", "status_5xx",
+                           "handshake", "mismatch"}) {
     EXPECT_TRUE(j["errors"].contains(kind)) << kind;
   }
   EXPECT_FALSE(j.contains("service_ms"));
@@ -99,13 +98,63 @@ TEST(ClientReportTest, HumanReportMentionsPercentilesStatusFailuresAndBackends) 
   std::ostringstream out;
   client::write_human(out, result_for_test(), options_for_test());
   const std::string text = out.str();
-  for (const char* part : {"http://127.0.0.1:8080/", "p50", "p90", "p99 ", "p99.9", "p99.99", "max",
-                           "200: 7", "503: 1", "s1: 5", "s2: 3", "connect: 2", "Connection refused",
-                           "status_5xx: 1", "4.0 responses/s"}) {
+  for (const char* part :
+       {"http://127.0.0.1:8080/", "p50", "p90", "p99 ", "p99.9", "p99.99", "max", "200: 7",
+        "503: 1", "s1: 5", "s2: 3", "connect: 2", "Connection refused", "status_5xx: 1",
+        "4.0 responses/s", "Non-2xx or 3xx responses: 1", "mean 4.500  stddev 2.291"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << " in:\n" << text;
   }
   EXPECT_EQ(text.find("service time"), std::string::npos);
   EXPECT_EQ(text.find("distribution"), std::string::npos);
+}
+
+TEST(ClientReportTest, NotOkResponsesAreReportedApartFromFailures) {
+  const struct {
+    const char* name;
+    uint64_t responses;
+    uint64_t succeeded;
+    const char* line;  // nullptr: no such line
+  } cases[] = {
+      {"all_ok", 5, 5, nullptr},
+      {"some_404", 5, 3, "Non-2xx or 3xx responses: 2\n"},
+  };
+  for (const auto& c : cases) {
+    client::RunResult result;
+    result.stats.requests = c.responses;
+    result.stats.responses = c.responses;
+    result.stats.succeeded = c.succeeded;
+    std::ostringstream out;
+    client::write_human(out, result, options_for_test());
+    const bool found = out.str().find("Non-2xx or 3xx") != std::string::npos;
+    EXPECT_EQ(found, c.line != nullptr) << c.name << ":\n" << out.str();
+    if (c.line != nullptr) {
+      EXPECT_NE(out.str().find(c.line), std::string::npos) << out.str();
+    }
+    EXPECT_EQ(client::to_json(result, options_for_test()).value("not_ok", -1),
+              static_cast<int>(c.responses - c.succeeded))
+        << c.name;
+  }
+}
+
+// What HdrHistogram's plotter reads: a header, rows of four columns (three on the 100% row),
+// and the three trailer lines.
+TEST(ClientReportTest, PercentileDistributionHasHdrHistogramsFormat) {
+  common::Histogram h;
+  // Below 128 us every value has a bucket of its own, so the rows show the values exactly.
+  for (uint64_t us : {10, 20, 30, 40}) h.record(us);
+  std::ostringstream out;
+  client::write_percentile_distribution(out, h);
+  const std::string expected =
+      "       Value     Percentile TotalCount 1/(1-Percentile)\n"
+      "\n"
+      "       0.010 0.250000000000          1           1.33\n"
+      "       0.020 0.500000000000          2           2.00\n"
+      "       0.030 0.750000000000          3           4.00\n"
+      "       0.040 1.000000000000          4\n"
+      "#[Mean    =        0.025, StdDeviation   =        0.011]\n"
+      "#[Max     =        0.040, Total count    =            4]\n"
+      "#[Buckets =           20, SubBuckets     =          128]\n";
+  EXPECT_EQ(out.str(), expected);
 }
 
 TEST(ClientReportTest, HumanReportAddsServiceTimeAndDistributionWhenAsked) {
@@ -115,7 +164,7 @@ TEST(ClientReportTest, HumanReportAddsServiceTimeAndDistributionWhenAsked) {
   std::ostringstream out;
   client::write_human(out, result_for_test(), options);
   EXPECT_NE(out.str().find("service time"), std::string::npos);
-  EXPECT_NE(out.str().find("distribution"), std::string::npos);
+  EXPECT_NE(out.str().find("#[Buckets ="), std::string::npos);
 }
 
 TEST(ClientReportTest, ProgressLineShowsTotalsAndTheRecentRate) {
@@ -150,6 +199,25 @@ TEST(ClientStatsTest, MergeAddsEverythingAndKeepsTheFirstMessages) {
   EXPECT_EQ(a.first_error[static_cast<size_t>(client::Failure::timeout)], "response: timed out");
   EXPECT_EQ(a.first_error[static_cast<size_t>(client::Failure::connect)],
             "connect 127.0.0.1:8080: Connection refused");
+}
+
+TEST(ClientStatsTest, ARunPassesOnlyWhenItEndedRequestsAndAllSucceeded) {
+  const struct {
+    const char* name;
+    uint64_t requests;
+    uint64_t succeeded;
+    bool passed;
+  } cases[] = {
+      {"nothing_sent", 0, 0, false},
+      {"all_succeeded", 5, 5, true},
+      {"one_failed", 5, 4, false},
+  };
+  for (const auto& c : cases) {
+    client::Stats stats;
+    stats.requests = c.requests;
+    stats.succeeded = c.succeeded;
+    EXPECT_EQ(stats.passed(), c.passed) << c.name;
+  }
 }
 
 }  // namespace

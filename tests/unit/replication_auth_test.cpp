@@ -4,6 +4,7 @@
 #include <string>
 
 #include "tests/unit/net_test_support.hpp"
+#include "tests/unit/param_name.hpp"
 #include "web_server/replication/auth.hpp"
 #include "web_server/replication/handshake.hpp"
 #include "web_server/replication/message.hpp"
@@ -104,7 +105,8 @@ TEST(HandshakeTest, BothDirectionsAreSealedAfterwards) {
   ASSERT_TRUE(FrameWriter(pair.client).send(FrameType::progress, ""));
   const common::Status refused = accepting.get();
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("frame 1 (PROGRESS) fails authentication"), std::string::npos)
+  EXPECT_NE(refused.error().message.find("frame 1 (PROGRESS) fails authentication"),
+            std::string::npos)
       << refused.error().message;
 }
 
@@ -204,7 +206,10 @@ INSTANTIATE_TEST_SUITE_P(
         HostileCase{"unknown type", std::string("\0\0\0\0\x63", 5), "unknown frame type"},
         HostileCase{"oversized length", std::string("\x7f\xff\xff\xff\x01", 5), "over the maximum"},
         HostileCase{"garbage", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "over the maximum"},
-        HostileCase{"nothing at all", "", "peer closed"}));
+        HostileCase{"nothing at all", "", "peer closed"}),
+    [](const testing::TestParamInfo<HostileCase>& param_info) {
+      return test_support::param_name(param_info.param.name);
+    });
 
 }  // namespace
 }  // namespace web::replication

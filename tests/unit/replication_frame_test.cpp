@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/param_name.hpp"
 #include "web_server/replication/frame.hpp"
 #include "web_server/replication/message.hpp"
 
@@ -76,7 +77,10 @@ INSTANTIATE_TEST_SUITE_P(
         needs_more("length at the maximum", bytes({0, 0, 0, 64, 5})),
         refused("length one over", bytes({0, 0, 0, 65, 5})),
         refused("oversized is refused before the type byte", bytes({0x7f, 0xff, 0xff, 0xff})),
-        refused("high bit of the length", bytes({0x80, 0, 0, 0, 5}))));
+        refused("high bit of the length", bytes({0x80, 0, 0, 0, 5}))),
+    [](const testing::TestParamInfo<FrameCase>& param_info) {
+      return test_support::param_name(param_info.param.name);
+    });
 
 TEST(FrameTest, EveryPrefixOfAFrameNeedsMore) {
   const std::string whole = frame(FrameType::change, "some payload bytes");

@@ -233,7 +233,10 @@ TEST_P(AppendFrameTest, UnmaskedFrameCarriesThePayloadAsIs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, AppendFrameTest,
-                         testing::Values(0u, 1u, 125u, 126u, 65535u, 65536u));
+                         testing::Values(0u, 1u, 125u, 126u, 65535u, 65536u),
+                         [](const testing::TestParamInfo<size_t>& param_info) {
+                           return "bytes_" + std::to_string(param_info.param);
+                         });
 
 TEST(ParseFrameTest, IsIncompleteUntilTheLastPayloadByteButKnowsItsHeaderEarly) {
   std::string wire;

@@ -11,14 +11,14 @@
 
 namespace web::store {
 
-namespace {
-
-common::Status make_folder(const std::string& folder) {
+common::Status make_data_folder(const std::string& folder) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error) return common::sys_error("create folder " + folder, error.value());
   return common::Ok{};
 }
+
+namespace {
 
 common::Result<common::Fd> open_lock_file(const std::string& path) {
   int fd = -1;
@@ -65,7 +65,7 @@ common::Status write_pid(const common::Fd& file, const std::string& path) {
 }  // namespace
 
 common::Result<DataFolderLock> DataFolderLock::acquire(const std::string& folder) {
-  if (auto made = make_folder(folder); !made) return made.error();
+  if (auto made = make_data_folder(folder); !made) return made.error();
   // The LOCK file stays when the server ends: removing it would let a starting server lock a new
   // file while another still holds the old, unlinked one.
   const std::string path = folder + "/LOCK";

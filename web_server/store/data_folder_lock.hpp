@@ -12,6 +12,9 @@
 
 namespace web::store {
 
+// Creates `folder` and its parents when missing; "create folder /x/y: Permission denied".
+common::Status make_data_folder(const std::string& folder);
+
 class DataFolderLock {
  public:
   // Creates `folder` when missing, takes flock(LOCK_EX) on <folder>/LOCK without waiting and
