@@ -14,10 +14,10 @@
 #include "client/report.hpp"
 #include "client/request_keys.hpp"
 #include "client/run.hpp"
+#include "common/command_line.hpp"
 #include "common/socket.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
-#include "common/version.hpp"
 
 namespace {
 
@@ -171,21 +171,12 @@ std::optional<int> parse_flags(int argc, char** argv, client::Options& options) 
   CLI::App app{
       "HTTP/1.1 and WebSocket load generator: latency percentiles, status and X-Backend "
       "counts"};
-  app.set_version_flag("--version", common::version_line(kName));
   Flags flags;
   define(app, flags, options);
-  try {
-    app.parse(argc, argv);
+  return common::parse_command_line(app, kName, argc, argv, [&] {
     check_run_flags(app, flags, options);
     check_request_flags(app, flags, options);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return common::startup_failure(kName, e.what(), common::kExitUsage);
-  } catch (const BadFlag& e) {
-    return common::startup_failure(kName, e.what(), common::kExitUsage);
-  }
-  return std::nullopt;
+  });
 }
 
 client::ProgressCallback progress_on_tty(std::string_view unit) {

@@ -22,13 +22,13 @@
 #include <string>
 
 #include "common/address.hpp"
+#include "common/command_line.hpp"
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
 #include "common/signals.hpp"
 #include "common/socket.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
-#include "common/version.hpp"
 #include "load_balancer/admin/admin_server.hpp"
 #include "load_balancer/backend_spec.hpp"
 #include "load_balancer/backends_file.hpp"
@@ -224,21 +224,10 @@ void convert(const Flags& flags, lb::Config& config, lb::AdminOptions& admin) {
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, lb::Config& config, lb::AdminOptions& admin) {
   CLI::App app{"HTTP and TCP load balancer with active health checks", "load_balancer"};
-  app.set_version_flag("--version", common::version_line(kName));
   Flags flags;
   add_flags(app, flags, config);
   add_http_flags(app, flags, config);
-  try {
-    app.parse(argc, argv);
-    convert(flags, config, admin);
-  } catch (const CLI::Success& e) {  // --help
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return common::startup_failure(kName, e.what(), common::kExitUsage);
-  } catch (const BadFlag& e) {
-    return common::startup_failure(kName, e.what(), common::kExitUsage);
-  }
-  return std::nullopt;
+  return common::parse_command_line(app, kName, argc, argv, [&] { convert(flags, config, admin); });
 }
 
 // SIGHUP: re-reads the backends file. A file that does not parse changes nothing.

@@ -11,12 +11,12 @@
 #include <optional>
 #include <string>
 
+#include "common/command_line.hpp"
 #include "common/log.hpp"
 #include "common/service_notify.hpp"
 #include "common/signals.hpp"
 #include "common/startup.hpp"
 #include "common/units.hpp"
-#include "common/version.hpp"
 #include "web_server/replication/peers_file.hpp"
 #include "web_server/replication/replicator.hpp"
 #include "web_server/server.hpp"
@@ -251,25 +251,16 @@ struct Settings {
 // --help, 2 after a bad flag (one line on stderr naming it).
 std::optional<int> parse_flags(int argc, char** argv, Settings& settings) {
   CLI::App app{"web_server: a small HTTP/1.1 server, one thread per connection"};
-  app.set_version_flag("--version", common::version_line(kName));
   add_flags(app, settings.flags);
   add_replication_flags(app, settings.replication_flags);
-  try {
-    app.parse(argc, argv);
+  return common::parse_command_line(app, kName, argc, argv, [&] {
     settings.config = to_config(settings.flags, settings.drain_timeout);
     const ReplicationFlags& replication = settings.replication_flags;
     settings.max_clock_skew =
         checked("--max-clock-skew", common::parse_duration(replication.max_clock_skew));
     settings.replication = replication_options(replication);
     settings.lone_compact_interval = compact_interval(replication);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return common::startup_failure(kName, e.what(), common::kExitUsage);
-  } catch (const BadFlag& e) {
-    return common::startup_failure(kName, e.what(), common::kExitUsage);
-  }
-  return std::nullopt;
+  });
 }
 
 // Everything that serves, declared in the order it is built: destroyed in reverse, the server
