@@ -36,18 +36,15 @@ import http.client
 import json
 import os
 import secrets
-import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 # A script's folder is first on sys.path, so compare/ beside it imports as a package.
 from compare.load import Sample, alternate
-from compare.processes import Processes, StartError, free_port, read_ready_line
+from compare.processes import Processes, free_port, read_ready_line, run_in_workdir
 from compare.table import rps_cell, table
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -589,15 +586,8 @@ def run(args, workdir):
 
 def main():
     args = parse_args()
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
-    workdir = tempfile.mkdtemp(prefix="bench-replication.")
-    try:
-        lines = run(args, workdir)
-    except (BenchError, StartError, subprocess.TimeoutExpired) as e:
-        sys.exit(f"replication.py: {e}")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    lines = run_in_workdir("replication.py", "bench-replication.",
+                           lambda workdir: run(args, workdir), (BenchError,))
     sys.stdout.write("\n".join(lines) + "\n")
 
 

@@ -15,16 +15,13 @@ import argparse
 import datetime
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 from . import cost, failover, hold, proxy, replication, static, tools, websocket
 from .cast import Context
 from .machine import load_average, machine_description, raise_fd_limit
-from .processes import Processes, StartError
+from .processes import Processes, run_in_workdir
 from .settings import BENCH, ROOT
 from .table import table
 from .targets import target_rows
@@ -103,16 +100,7 @@ def main():
     args = parse_args()
     check_tools(args.build_dir, args.sections)
     raise_fd_limit()
-    # SIGTERM and SIGHUP unwind like Ctrl-C, so every started process is stopped on the way out.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
-    workdir = tempfile.mkdtemp(prefix="bench.")
-    try:
-        lines = run(args, workdir)
-    except (StartError, RuntimeError, subprocess.TimeoutExpired) as e:
-        sys.exit(f"{NAME}: {e}")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    lines = run_in_workdir(NAME, "bench.", lambda workdir: run(args, workdir), (RuntimeError,))
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     with open(args.out, "w") as f:

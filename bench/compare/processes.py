@@ -3,9 +3,12 @@
 import os
 import re
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 
 from .settings import READY_TIMEOUT
@@ -94,3 +97,18 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+
+
+def run_in_workdir(name, prefix, run, errors=()):
+    """The lines run(workdir) returns, run in a temporary folder removed afterwards. SIGTERM and
+    SIGHUP unwind like Ctrl-C, so every started process is stopped on the way out; a StartError,
+    a timeout or one of `errors` ends the program with one line "name: why"."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    try:
+        return run(workdir)
+    except (StartError, subprocess.TimeoutExpired, *errors) as e:
+        sys.exit(f"{name}: {e}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
