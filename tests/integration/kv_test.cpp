@@ -278,12 +278,14 @@ TEST_F(KvTest, ConcurrentPutsAreAllReadable) {
   for (const auto& item : json["items"]) EXPECT_EQ(item["value"], item["key"]);
 }
 
+// A bad flag value like any other: exit 2, one line naming the flag and the folder.
 TEST_F(KvTest, AnUnopenableDataDirFailsAtStartWithOneLine) {
   std::ofstream(dir_ + "/file") << "not a folder";
   harness::Process server({harness::exe("web_server"), "--listen", "127.0.0.1:0", "--data-dir",
                            dir_ + "/file/data"});
-  EXPECT_EQ(server.wait_exit(60s), 1);
+  EXPECT_EQ(server.wait_exit(60s), 2);
   const std::string err = server.err();
+  EXPECT_NE(err.find("--data-dir: "), std::string::npos) << err;
   EXPECT_NE(err.find(dir_ + "/file/data"), std::string::npos) << err;
   EXPECT_EQ(err.find('\n'), err.size() - 1) << err;
   EXPECT_EQ(server.out(), "");
